@@ -1,0 +1,378 @@
+//! Authorisation: one function, [`can`], decides every (actor, action, resource) question.
+//!
+//! Default deny: a request is allowed only by a rule below that names the role, and only
+//! inside the region subtree of that role's membership. Zones come first: a police-zone
+//! resource asked for on a lower listener is [`Decision::Hidden`], which the API turns into
+//! the same 404 as an unknown id, so the internet gateway is no existence oracle.
+//!
+//! `docs/permissions.md` is rendered from this function by a golden test; change a rule
+//! and the test shows the difference.
+
+use crate::{RegionCode, Role, UserId, Zone};
+use serde::Serialize;
+
+/// One grant: a role over a region subtree. `scope: None` means the whole deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub role: Role,
+    pub scope: Option<RegionCode>,
+}
+
+impl Grant {
+    /// Whether `code` lies inside this grant's subtree.
+    pub fn covers(&self, code: Option<&RegionCode>) -> bool {
+        match (&self.scope, code) {
+            (None, _) => true,
+            (Some(scope), Some(code)) => code.is_within(scope),
+            (Some(_), None) => false,
+        }
+    }
+
+    /// Whether `code` is inside this subtree or one of its ancestors (for reading names
+    /// of the regions above one's own).
+    fn sees_region(&self, code: &RegionCode) -> bool {
+        match &self.scope {
+            None => true,
+            Some(scope) => code.is_within(scope) || scope.is_within(code),
+        }
+    }
+}
+
+/// Who is asking, with all their grants, on which listener.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub grants: Vec<Grant>,
+    pub listener_zone: Zone,
+}
+
+impl Actor {
+    pub fn roles(&self) -> impl Iterator<Item = Role> + '_ {
+        self.grants.iter().map(|g| g.role)
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles().any(|r| r == role)
+    }
+}
+
+/// A top-level part of the app, shown as a tab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Module {
+    Video,
+    Cases,
+    Community,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Read one's own profile, change one's own password and second factor.
+    ReadSelf,
+    /// Open a module of the app.
+    OpenModule,
+    ReadRegion,
+    ManageRegion,
+    /// List, create and disable user accounts.
+    ManageUsers,
+    /// Grant or revoke a role over a region subtree.
+    GrantRole,
+    ReadAudit,
+    ListCameras,
+    ViewLive,
+    ViewRecording,
+    ViewSnapshot,
+    ManageCameras,
+}
+
+impl Action {
+    pub const ALL: [Action; 12] = [
+        Action::ReadSelf,
+        Action::OpenModule,
+        Action::ReadRegion,
+        Action::ManageRegion,
+        Action::ManageUsers,
+        Action::GrantRole,
+        Action::ReadAudit,
+        Action::ListCameras,
+        Action::ViewLive,
+        Action::ViewRecording,
+        Action::ViewSnapshot,
+        Action::ManageCameras,
+    ];
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resource {
+    /// The actor's own account.
+    Myself,
+    Module(Module),
+    /// A region, identified by its code. `None` stands for a new root (a district).
+    Region(Option<RegionCode>),
+    /// The user directory as a whole.
+    Directory,
+    /// A role granted over a subtree (`None`: the whole deployment).
+    Grant { role: Role, scope: Option<RegionCode> },
+    AuditLog,
+    /// A camera located in a region (or not yet placed), in a zone.
+    Camera { region: Option<RegionCode>, zone: Zone },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Allow,
+    Deny,
+    /// The resource must look as if it did not exist (zone isolation).
+    Hidden,
+}
+
+impl Decision {
+    pub fn is_allowed(self) -> bool {
+        self == Decision::Allow
+    }
+}
+
+/// Roles that watch non-police cameras in their scope.
+const VIDEO_ROLES: [Role; 5] = [
+    Role::DistrictAdmin,
+    Role::CommandOperator,
+    Role::SupervisionOperator,
+    Role::CommunitySecretary,
+    Role::GridOfficer,
+];
+
+/// The single authorisation decision.
+pub fn can(actor: &Actor, action: Action, resource: &Resource) -> Decision {
+    if let Resource::Camera { zone, .. } = resource
+        && !zone.visible_on(actor.listener_zone)
+    {
+        return Decision::Hidden;
+    }
+    let allowed = actor.grants.iter().any(|g| grant_allows(g, action, resource));
+    if allowed { Decision::Allow } else { Decision::Deny }
+}
+
+fn grant_allows(g: &Grant, action: Action, resource: &Resource) -> bool {
+    use Action as A;
+    use Resource as R;
+    use Role::*;
+    match (action, resource) {
+        (A::ReadSelf, R::Myself) => true,
+        (A::OpenModule, R::Module(m)) => match m {
+            Module::Video => VIDEO_ROLES.contains(&g.role) || g.role == PoliceViewer,
+            Module::Cases => g.role != Auditor,
+            Module::Community => matches!(
+                g.role,
+                DistrictAdmin | CommunitySecretary | GridOfficer | PropertyManager | LocalUnit | SocialOrg | Resident
+            ),
+        },
+        (A::ReadRegion, R::Region(Some(code))) => g.sees_region(code),
+        (A::ManageRegion, R::Region(code)) => g.role == DistrictAdmin && g.covers(code.as_ref()),
+        (A::ManageUsers, R::Directory) => g.role == DistrictAdmin,
+        // An admin grants only inside their own subtree; a deployment-wide grant needs a
+        // deployment-wide admin. Auditors cannot grant anything (separation of duties).
+        (A::GrantRole, R::Grant { scope, .. }) => g.role == DistrictAdmin && g.covers(scope.as_ref()),
+        (A::ReadAudit, R::AuditLog) => g.role == Auditor,
+        (A::ListCameras | A::ViewLive | A::ViewRecording | A::ViewSnapshot, R::Camera { region, zone }) => {
+            let role_ok = if *zone == Zone::PoliceVideo {
+                matches!(g.role, PoliceViewer | DistrictAdmin)
+            } else {
+                VIDEO_ROLES.contains(&g.role)
+            };
+            role_ok && g.covers(region.as_ref())
+        }
+        (A::ManageCameras, R::Camera { region, .. }) => g.role == DistrictAdmin && g.covers(region.as_ref()),
+        _ => false,
+    }
+}
+
+/// The tabs of the phone app an actor may use, in display order.
+pub fn tabs(actor: &Actor) -> Vec<&'static str> {
+    let mut tabs = vec!["home"];
+    for (module, name) in [(Module::Video, "video"), (Module::Cases, "cases"), (Module::Community, "community")] {
+        if can(actor, Action::OpenModule, &Resource::Module(module)).is_allowed() {
+            tabs.push(name);
+        }
+    }
+    tabs.push("me");
+    tabs
+}
+
+/// Renders the role × action × resource matrix as Markdown (`docs/permissions.md`).
+///
+/// Each role is given one typical grant: district-wide roles over district 430407, community
+/// roles over community 430407001001, grid officers over grid 430407001001001. "In scope"
+/// resources sit in that grid; "out of scope" ones in another district.
+pub fn render_matrix() -> String {
+    let district = RegionCode::parse("430407").unwrap();
+    let community = RegionCode::parse("430407001001").unwrap();
+    let grid = RegionCode::parse("430407001001001").unwrap();
+    let elsewhere = RegionCode::parse("430408001001001").unwrap();
+    let scope_of = |role: Role| match role {
+        Role::GridOfficer => grid.clone(),
+        Role::CommunitySecretary
+        | Role::PropertyManager
+        | Role::LocalUnit
+        | Role::SocialOrg
+        | Role::Resident => community.clone(),
+        _ => district.clone(),
+    };
+    let cam = |region: &RegionCode, zone| Resource::Camera { region: Some(region.clone()), zone };
+    let cases: Vec<(Action, &str, Resource, Zone)> = {
+        let mut v = vec![
+            (Action::ReadSelf, "own account", Resource::Myself, Zone::Internet),
+            (Action::OpenModule, "视频 video module", Resource::Module(Module::Video), Zone::Internet),
+            (Action::OpenModule, "事件 cases module", Resource::Module(Module::Cases), Zone::Internet),
+            (Action::OpenModule, "社区 community module", Resource::Module(Module::Community), Zone::Internet),
+            (Action::ReadRegion, "grid in scope", Resource::Region(Some(grid.clone())), Zone::Internet),
+            (Action::ReadRegion, "district above scope", Resource::Region(Some(district.clone())), Zone::Internet),
+            (Action::ReadRegion, "grid out of scope", Resource::Region(Some(elsewhere.clone())), Zone::Internet),
+            (Action::ManageRegion, "grid in scope", Resource::Region(Some(grid.clone())), Zone::Internet),
+            (Action::ManageRegion, "grid out of scope", Resource::Region(Some(elsewhere.clone())), Zone::Internet),
+            (Action::ManageRegion, "new district (root)", Resource::Region(None), Zone::Internet),
+            (Action::ManageUsers, "user directory", Resource::Directory, Zone::Internet),
+            (
+                Action::GrantRole,
+                "grid officer in scope",
+                Resource::Grant { role: Role::GridOfficer, scope: Some(grid.clone()) },
+                Zone::Internet,
+            ),
+            (
+                Action::GrantRole,
+                "grid officer out of scope",
+                Resource::Grant { role: Role::GridOfficer, scope: Some(elsewhere.clone()) },
+                Zone::Internet,
+            ),
+            (
+                Action::GrantRole,
+                "deployment-wide admin",
+                Resource::Grant { role: Role::DistrictAdmin, scope: None },
+                Zone::Internet,
+            ),
+            (Action::ReadAudit, "audit log", Resource::AuditLog, Zone::Internet),
+        ];
+        for action in [Action::ListCameras, Action::ViewLive, Action::ViewRecording, Action::ViewSnapshot] {
+            v.push((action, "camera in scope (government)", cam(&grid, Zone::Government), Zone::Internet));
+            v.push((action, "camera out of scope", cam(&elsewhere, Zone::Government), Zone::Internet));
+            v.push((action, "police camera, internet listener", cam(&grid, Zone::PoliceVideo), Zone::Internet));
+            v.push((action, "police camera, police listener", cam(&grid, Zone::PoliceVideo), Zone::PoliceVideo));
+        }
+        v.push((Action::ManageCameras, "camera in scope", cam(&grid, Zone::Contractor), Zone::Internet));
+        v.push((Action::ManageCameras, "camera out of scope", cam(&elsewhere, Zone::Contractor), Zone::Internet));
+        v
+    };
+
+    let mut out = String::new();
+    out.push_str("# Permission matrix\n\n");
+    out.push_str("Generated from `palmgrid_domain::authz::can` by the test `authz::tests::matrix_is_current`;\n");
+    out.push_str("do not edit by hand. Run `UPDATE_EXPECT=1 cargo test -p palmgrid-domain` after changing a rule.\n\n");
+    out.push_str("Each role holds one grant: district-wide roles over district 430407, community roles over\n");
+    out.push_str("community 430407001001, grid officers over grid 430407001001001. `allow` = permitted,\n");
+    out.push_str("`-` = denied (403), `404` = hidden as if it did not exist (zone isolation).\n\n");
+    out.push_str("| action | resource |");
+    for role in Role::ALL {
+        out.push_str(&format!(" {} |", role.as_str()));
+    }
+    out.push_str("\n|---|---|");
+    for _ in Role::ALL {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for (action, label, resource, zone) in &cases {
+        out.push_str(&format!("| {} | {} |", serde_json::to_value(action).unwrap().as_str().unwrap(), label));
+        for role in Role::ALL {
+            let actor = Actor {
+                user_id: UserId(uuid::Uuid::nil()),
+                grants: vec![Grant { role, scope: Some(scope_of(role)) }],
+                listener_zone: *zone,
+            };
+            let cell = match can(&actor, *action, resource) {
+                Decision::Allow => "allow",
+                Decision::Deny => "-",
+                Decision::Hidden => "404",
+            };
+            out.push_str(&format!(" {cell} |"));
+        }
+        out.push('\n');
+    }
+    out.push_str("\n## Tabs of the phone app\n\n| role | tabs |\n|---|---|\n");
+    for role in Role::ALL {
+        let actor = Actor {
+            user_id: UserId(uuid::Uuid::nil()),
+            grants: vec![Grant { role, scope: Some(scope_of(role)) }],
+            listener_zone: Zone::Internet,
+        };
+        out.push_str(&format!("| {} ({}) | {} |\n", role.as_str(), role.zh_name(), tabs(&actor).join(", ")));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, scope: Option<&str>, zone: Zone) -> Actor {
+        Actor {
+            user_id: UserId::new(),
+            grants: vec![Grant { role, scope: scope.map(|s| RegionCode::parse(s).unwrap()) }],
+            listener_zone: zone,
+        }
+    }
+
+    #[test]
+    fn matrix_is_current() {
+        expect_test::expect_file!["../../../docs/permissions.md"].assert_eq(&render_matrix());
+    }
+
+    #[test]
+    fn nobody_without_grants_may_do_anything_but_nothing() {
+        let nobody = Actor { user_id: UserId::new(), grants: vec![], listener_zone: Zone::PoliceVideo };
+        for action in Action::ALL {
+            for resource in [
+                Resource::Myself,
+                Resource::Directory,
+                Resource::AuditLog,
+                Resource::Region(None),
+                Resource::Camera { region: None, zone: Zone::Government },
+            ] {
+                assert_eq!(can(&nobody, action, &resource), Decision::Deny, "{action:?} {resource:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn residents_never_get_camera_actions() {
+        let resident = actor(Role::Resident, Some("430407001001"), Zone::PoliceVideo);
+        for action in [Action::ListCameras, Action::ViewLive, Action::ViewRecording, Action::ViewSnapshot] {
+            for zone in Zone::ALL {
+                let cam = Resource::Camera { region: Some(RegionCode::parse("430407001001001").unwrap()), zone };
+                assert_ne!(can(&resident, action, &cam), Decision::Allow);
+            }
+        }
+        assert_eq!(tabs(&resident), vec!["home", "cases", "community", "me"]);
+    }
+
+    #[test]
+    fn auditor_reads_audit_but_sees_no_video_and_grants_nothing() {
+        let auditor = actor(Role::Auditor, None, Zone::PoliceVideo);
+        assert!(can(&auditor, Action::ReadAudit, &Resource::AuditLog).is_allowed());
+        let cam = Resource::Camera { region: None, zone: Zone::Government };
+        assert!(!can(&auditor, Action::ViewLive, &cam).is_allowed());
+        let grant = Resource::Grant { role: Role::Auditor, scope: None };
+        assert!(!can(&auditor, Action::GrantRole, &grant).is_allowed());
+        let admin = actor(Role::DistrictAdmin, None, Zone::Internet);
+        assert!(!can(&admin, Action::ReadAudit, &Resource::AuditLog).is_allowed());
+    }
+
+    #[test]
+    fn scoped_admin_cannot_create_roots_or_deployment_wide_grants() {
+        let admin = actor(Role::DistrictAdmin, Some("430407"), Zone::Internet);
+        assert!(!can(&admin, Action::ManageRegion, &Resource::Region(None)).is_allowed());
+        let street = Resource::Region(Some(RegionCode::parse("430407009").unwrap()));
+        assert!(can(&admin, Action::ManageRegion, &street).is_allowed());
+        let wide = Resource::Grant { role: Role::Resident, scope: None };
+        assert!(!can(&admin, Action::GrantRole, &wide).is_allowed());
+    }
+}
