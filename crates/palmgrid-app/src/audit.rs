@@ -2,7 +2,9 @@
 
 use crate::{App, AppError, RequestCtx, Result, Session};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
-use palmgrid_domain::audit::{AuditEntry, AuditRecord, ChainError, ChainVerifier, Checkpoint, checkpoint_message};
+use palmgrid_domain::audit::{
+    AuditEntry, AuditRecord, ChainError, ChainVerifier, Checkpoint, checkpoint_message,
+};
 use palmgrid_domain::authz::{Action, Resource};
 use palmgrid_store::{AuditFilter, Store};
 use std::path::Path;
@@ -29,8 +31,15 @@ impl AuditSigner {
                 let bytes = hex::decode(text.trim())
                     .ok()
                     .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                    .ok_or_else(|| std::io::Error::other(format!("{} is not a hex Ed25519 key", path.display())))?;
-                Ok(AuditSigner { key: SigningKey::from_bytes(&bytes) })
+                    .ok_or_else(|| {
+                        std::io::Error::other(format!(
+                            "{} is not a hex Ed25519 key",
+                            path.display()
+                        ))
+                    })?;
+                Ok(AuditSigner {
+                    key: SigningKey::from_bytes(&bytes),
+                })
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 std::fs::create_dir_all(dir)?;
@@ -43,7 +52,9 @@ impl AuditSigner {
     }
 
     pub fn ephemeral() -> AuditSigner {
-        AuditSigner { key: SigningKey::from_bytes(&crate::random_bytes::<32>()) }
+        AuditSigner {
+            key: SigningKey::from_bytes(&crate::random_bytes::<32>()),
+        }
     }
 
     pub fn public_key_hex(&self) -> String {
@@ -69,7 +80,9 @@ pub fn trusted_public_key(dir: &Path) -> Option<String> {
     if !dir.join(AuditSigner::FILE_NAME).exists() {
         return None;
     }
-    AuditSigner::load_or_create(dir).ok().map(|s| s.public_key_hex())
+    AuditSigner::load_or_create(dir)
+        .ok()
+        .map(|s| s.public_key_hex())
 }
 
 #[derive(Debug, Default)]
@@ -89,7 +102,11 @@ pub struct Who {
 
 impl From<&Session> for Who {
     fn from(s: &Session) -> Self {
-        Who { actor_id: Some(s.user_id.clone()), actor_name: s.username.clone(), actor_role: s.roles_label() }
+        Who {
+            actor_id: Some(s.user_id.clone()),
+            actor_name: s.username.clone(),
+            actor_role: s.roles_label(),
+        }
     }
 }
 
@@ -114,8 +131,14 @@ impl App {
             result: result.to_owned(),
             details: details.to_string(),
         };
-        let entry = self.store.append_audit(self.now_ms(), record).await.map_err(AppError::AuditUnavailable)?;
-        if self.checkpoints.since_last.fetch_add(1, Ordering::SeqCst) + 1 >= CHECKPOINT_EVERY_ENTRIES {
+        let entry = self
+            .store
+            .append_audit(self.now_ms(), record)
+            .await
+            .map_err(AppError::AuditUnavailable)?;
+        if self.checkpoints.since_last.fetch_add(1, Ordering::SeqCst) + 1
+            >= CHECKPOINT_EVERY_ENTRIES
+        {
             self.checkpoint_now().await?;
         }
         Ok(entry)
@@ -124,7 +147,9 @@ impl App {
     /// Signs the current head of the chain, if there is anything new since the last
     /// checkpoint. Returns the checkpoint written.
     pub async fn checkpoint_now(&self) -> Result<Option<Checkpoint>> {
-        let Some((seq, hash)) = self.store.audit_head().await? else { return Ok(None) };
+        let Some((seq, hash)) = self.store.audit_head().await? else {
+            return Ok(None);
+        };
         self.checkpoints.since_last.store(0, Ordering::SeqCst);
         let now = self.now_ms();
         self.checkpoints.last_ms.store(now, Ordering::SeqCst);
@@ -152,7 +177,12 @@ impl App {
     }
 
     /// Reads the log (auditors only); the read is itself recorded.
-    pub async fn list_audit(&self, session: &Session, ctx: &RequestCtx, filter: AuditFilter) -> Result<Vec<AuditEntry>> {
+    pub async fn list_audit(
+        &self,
+        session: &Session,
+        ctx: &RequestCtx,
+        filter: AuditFilter,
+    ) -> Result<Vec<AuditEntry>> {
         self.authorize(session, Action::ReadAudit, &Resource::AuditLog)?;
         let entries = self.store.list_audit(&filter).await?;
         self.record(
@@ -180,8 +210,14 @@ pub struct VerifyReport {
 pub enum VerifyError {
     #[error("{0}")]
     Chain(#[from] ChainError),
-    #[error("checkpoint at entry {seq} was signed by key {found}, not by this installation's key {trusted}")]
-    UntrustedKey { seq: i64, found: String, trusted: String },
+    #[error(
+        "checkpoint at entry {seq} was signed by key {found}, not by this installation's key {trusted}"
+    )]
+    UntrustedKey {
+        seq: i64,
+        found: String,
+        trusted: String,
+    },
     #[error("storage: {0}")]
     Store(#[from] palmgrid_store::StoreError),
 }
@@ -203,16 +239,33 @@ pub async fn verify(store: &Store, trusted_key: Option<&str>) -> Result<VerifyRe
     for cp in &cps {
         v.check_checkpoint(cp)?;
         let bad = || ChainError::BadSignature { seq: cp.seq };
-        let key_bytes: [u8; 32] = hex::decode(&cp.public_key).ok().and_then(|b| b.try_into().ok()).ok_or_else(bad)?;
-        let sig_bytes: [u8; 64] = hex::decode(&cp.signature).ok().and_then(|b| b.try_into().ok()).ok_or_else(bad)?;
+        let key_bytes: [u8; 32] = hex::decode(&cp.public_key)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(bad)?;
+        let sig_bytes: [u8; 64] = hex::decode(&cp.signature)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(bad)?;
         let key = VerifyingKey::from_bytes(&key_bytes).map_err(|_| bad())?;
-        key.verify(&checkpoint_message(cp.seq, &cp.hash, cp.ts_ms), &Signature::from_bytes(&sig_bytes))
-            .map_err(|_| bad())?;
+        key.verify(
+            &checkpoint_message(cp.seq, &cp.hash, cp.ts_ms),
+            &Signature::from_bytes(&sig_bytes),
+        )
+        .map_err(|_| bad())?;
         if let Some(trusted) = trusted_key
             && trusted != cp.public_key
         {
-            return Err(VerifyError::UntrustedKey { seq: cp.seq, found: cp.public_key.clone(), trusted: trusted.into() });
+            return Err(VerifyError::UntrustedKey {
+                seq: cp.seq,
+                found: cp.public_key.clone(),
+                trusted: trusted.into(),
+            });
         }
     }
-    Ok(VerifyReport { entries: v.entries, checkpoints: cps.len(), last_checkpoint_seq: cps.last().map(|c| c.seq) })
+    Ok(VerifyReport {
+        entries: v.entries,
+        checkpoints: cps.len(),
+        last_checkpoint_seq: cps.last().map(|c| c.seq),
+    })
 }

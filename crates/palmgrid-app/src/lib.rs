@@ -63,7 +63,12 @@ impl Default for AuthConfig {
 impl AuthConfig {
     /// Cheap hashing and no delays, for tests only.
     pub fn for_tests() -> Self {
-        AuthConfig { failure_delay_ms: 0, argon2_m_cost_kib: 64, argon2_t_cost: 1, ..Default::default() }
+        AuthConfig {
+            failure_delay_ms: 0,
+            argon2_m_cost_kib: 64,
+            argon2_t_cost: 1,
+            ..Default::default()
+        }
     }
 }
 
@@ -78,7 +83,10 @@ pub struct RequestCtx {
 
 impl RequestCtx {
     pub fn local(zone: Zone) -> Self {
-        RequestCtx { source: "local".into(), listener_zone: zone }
+        RequestCtx {
+            source: "local".into(),
+            listener_zone: zone,
+        }
     }
 }
 
@@ -94,13 +102,21 @@ pub struct App {
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("backend", &self.store.backend()).finish_non_exhaustive()
+        f.debug_struct("App")
+            .field("backend", &self.store.backend())
+            .finish_non_exhaustive()
     }
 }
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>, auth: AuthConfig, signer: AuditSigner) -> App {
-        App { store, clock, auth, signer: Arc::new(signer), checkpoints: Default::default() }
+        App {
+            store,
+            clock,
+            auth,
+            signer: Arc::new(signer),
+            checkpoints: Default::default(),
+        }
     }
 
     pub fn now_ms(&self) -> i64 {

@@ -19,7 +19,9 @@ pub use sessions::SessionRow;
 pub use users::{MembershipRow, UserRow};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -115,12 +117,18 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts)
+            .await?;
         Ok(Store::from_pool(DbPool::Sqlite(pool)))
     }
 
     fn from_pool(pool: DbPool) -> Store {
-        Store { pool, audit_lock: Default::default() }
+        Store {
+            pool,
+            audit_lock: Default::default(),
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -142,7 +150,10 @@ impl Store {
     /// Runs one raw SQL statement. Only for tests and tools that simulate an attacker
     /// with database access; the application never calls it.
     pub async fn execute_raw(&self, sql: &str) -> Result<u64> {
-        let n = on_pool!(self, |p| sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(p).await?.rows_affected());
+        let n = on_pool!(self, |p| sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(p)
+            .await?
+            .rows_affected());
         Ok(n)
     }
 

@@ -33,7 +33,9 @@ const USER_COLS: &str = "id, username, display_name, password_hash, disabled, to
 
 impl Store {
     pub async fn insert_user(&self, u: &UserRow) -> Result<()> {
-        let sql = format!("INSERT INTO users ({USER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
+        let sql = format!(
+            "INSERT INTO users ({USER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        );
         on_pool!(self, |p| sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&u.id)
             .bind(&u.username)
@@ -54,47 +56,77 @@ impl Store {
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLS} FROM users WHERE username = $1");
-        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(username).fetch_optional(p).await?))
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(username)
+            .fetch_optional(p)
+            .await?))
     }
 
     pub async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLS} FROM users WHERE id = $1");
-        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(p).await?))
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(p)
+            .await?))
     }
 
     pub async fn list_users(&self) -> Result<Vec<UserRow>> {
         let sql = format!("SELECT {USER_COLS} FROM users ORDER BY username");
-        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?))
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(p)
+            .await?))
     }
 
     pub async fn count_users(&self) -> Result<i64> {
-        Ok(on_pool!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(p).await?))
+        Ok(on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users"
+        )
+        .fetch_one(p)
+        .await?))
     }
 
     pub async fn update_password(&self, id: &str, hash: &str, now_ms: i64) -> Result<()> {
-        let n = on_pool!(self, |p| sqlx::query("UPDATE users SET password_hash = $1, updated_ms = $2 WHERE id = $3")
-            .bind(hash)
-            .bind(now_ms)
-            .bind(id)
-            .execute(p)
-            .await?
-            .rows_affected());
-        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        let n = on_pool!(self, |p| sqlx::query(
+            "UPDATE users SET password_hash = $1, updated_ms = $2 WHERE id = $3"
+        )
+        .bind(hash)
+        .bind(now_ms)
+        .bind(id)
+        .execute(p)
+        .await?
+        .rows_affected());
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     pub async fn set_user_disabled(&self, id: &str, disabled: bool, now_ms: i64) -> Result<()> {
-        let n = on_pool!(self, |p| sqlx::query("UPDATE users SET disabled = $1, updated_ms = $2 WHERE id = $3")
-            .bind(disabled)
-            .bind(now_ms)
-            .bind(id)
-            .execute(p)
-            .await?
-            .rows_affected());
-        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        let n = on_pool!(self, |p| sqlx::query(
+            "UPDATE users SET disabled = $1, updated_ms = $2 WHERE id = $3"
+        )
+        .bind(disabled)
+        .bind(now_ms)
+        .bind(id)
+        .execute(p)
+        .await?
+        .rows_affected());
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     /// Stores a pending (not yet enabled) TOTP secret and replaces the recovery codes.
-    pub async fn set_totp_pending(&self, id: &str, secret: &[u8], recovery_hashes: &[String], now_ms: i64) -> Result<()> {
+    pub async fn set_totp_pending(
+        &self,
+        id: &str,
+        secret: &[u8],
+        recovery_hashes: &[String],
+        now_ms: i64,
+    ) -> Result<()> {
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(
@@ -106,7 +138,10 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             for h in recovery_hashes {
                 sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
                     .bind(id)
@@ -120,7 +155,13 @@ impl Store {
     }
 
     /// Enables TOTP and/or records the last accepted step (replay protection).
-    pub async fn set_totp_state(&self, id: &str, enabled: bool, last_step: Option<i64>, now_ms: i64) -> Result<()> {
+    pub async fn set_totp_state(
+        &self,
+        id: &str,
+        enabled: bool,
+        last_step: Option<i64>,
+        now_ms: i64,
+    ) -> Result<()> {
         on_pool!(self, |p| sqlx::query(
             "UPDATE users SET totp_enabled = $1, totp_last_step = $2, updated_ms = $3 WHERE id = $4"
         )
@@ -135,8 +176,14 @@ impl Store {
     }
 
     /// Marks a recovery code used; true if it existed and was unused.
-    pub async fn use_recovery_code(&self, user_id: &str, code_hash: &str, now_ms: i64) -> Result<bool> {
-        let n = on_pool!(self, |p| sqlx::query(
+    pub async fn use_recovery_code(
+        &self,
+        user_id: &str,
+        code_hash: &str,
+        now_ms: i64,
+    ) -> Result<bool> {
+        let n = on_pool!(self, |p| {
+            sqlx::query(
             "UPDATE recovery_codes SET used_ms = $1 WHERE user_id = $2 AND code_hash = $3 AND used_ms IS NULL"
         )
         .bind(now_ms)
@@ -144,7 +191,8 @@ impl Store {
         .bind(code_hash)
         .execute(p)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         Ok(n == 1)
     }
 
@@ -156,7 +204,8 @@ impl Store {
         region_id: Option<&str>,
         now_ms: i64,
     ) -> Result<()> {
-        on_pool!(self, |p| sqlx::query(
+        on_pool!(self, |p| {
+            sqlx::query(
             "INSERT INTO memberships (id, user_id, role, region_id, created_ms) VALUES ($1, $2, $3, $4, $5)"
         )
         .bind(id)
@@ -166,35 +215,46 @@ impl Store {
         .bind(now_ms)
         .execute(p)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         Ok(())
     }
 
     pub async fn delete_membership(&self, id: &str) -> Result<MembershipRow> {
         let m = self.membership(id).await?.ok_or(StoreError::NotFound)?;
-        on_pool!(self, |p| sqlx::query("DELETE FROM memberships WHERE id = $1").bind(id).execute(p).await?.rows_affected());
+        on_pool!(self, |p| sqlx::query(
+            "DELETE FROM memberships WHERE id = $1"
+        )
+        .bind(id)
+        .execute(p)
+        .await?
+        .rows_affected());
         Ok(m)
     }
 
     pub async fn membership(&self, id: &str) -> Result<Option<MembershipRow>> {
-        Ok(on_pool!(self, |p| sqlx::query_as(
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT m.id, m.user_id, m.role, m.region_id, r.code AS region_code, r.name AS region_name, m.created_ms \
              FROM memberships m LEFT JOIN regions r ON r.id = m.region_id WHERE m.id = $1"
         )
         .bind(id)
         .fetch_optional(p)
-        .await?))
+        .await?
+        }))
     }
 
     pub async fn memberships_of(&self, user_id: &str) -> Result<Vec<MembershipRow>> {
-        Ok(on_pool!(self, |p| sqlx::query_as(
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
             "SELECT m.id, m.user_id, m.role, m.region_id, r.code AS region_code, r.name AS region_name, m.created_ms \
              FROM memberships m LEFT JOIN regions r ON r.id = m.region_id WHERE m.user_id = $1 \
              ORDER BY m.created_ms, m.id"
         )
         .bind(user_id)
         .fetch_all(p)
-        .await?))
+        .await?
+        }))
     }
 
     /// Number of enabled users holding `role` (any scope).

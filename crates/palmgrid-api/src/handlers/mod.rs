@@ -1,0 +1,6 @@
+//! Thin handlers: extract, call the app layer (which authorises), map to a view.
+
+pub mod audit;
+pub mod auth;
+pub mod regions;
+pub mod users;

@@ -1,0 +1,140 @@
+//! Every route of the server, in one place. API routes are registered through
+//! `utoipa_axum::routes!`, so a route cannot exist without its OpenAPI entry.
+
+use crate::handlers::{audit, auth, regions, users};
+use crate::views::HealthView;
+use crate::{ApiState, web};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::routing::get;
+use std::sync::OnceLock;
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Largest JSON body accepted by the API.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "palmgrid", description = "Grid-based community video surveillance and community governance (网格化视频监控 + 掌上社区)."),
+    modifiers(&SecurityAddon),
+    security(("bearer" = []), ("cookie" = [])),
+    components(schemas(crate::error::ErrorBody))
+)]
+struct ApiDoc;
+
+struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let c = openapi.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        c.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::extract::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
+
+static OPENAPI: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+
+/// The OpenAPI document of every `/api/v1` route.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta", security(()),
+    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
+async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(openapi().clone())
+}
+
+/// Liveness: 200 while the server runs.
+async fn healthz() -> axum::Json<HealthView> {
+    axum::Json(HealthView {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+fn api_router() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(openapi_json))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::totp_enroll))
+        .routes(routes!(auth::totp_confirm))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get, users::patch))
+        .routes(routes!(users::grant))
+        .routes(routes!(users::revoke))
+        .routes(routes!(regions::list, regions::create))
+        .routes(routes!(regions::get, regions::patch, regions::delete))
+        .routes(routes!(audit::list))
+}
+
+/// The OpenAPI document (built once).
+pub fn openapi() -> &'static utoipa::openapi::OpenApi {
+    OPENAPI.get_or_init(|| api_router().split_for_parts().1)
+}
+
+/// The whole HTTP application for one listener.
+pub fn router(state: ApiState) -> Router {
+    let (api, _) = api_router().split_for_parts();
+    let _ = openapi();
+    let api =
+        api.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            ));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(api)
+        .fallback(web::serve_asset)
+        .with_state(state)
+        .layer(security_headers())
+}
+
+type HeaderLayer = SetResponseHeaderLayer<HeaderValue>;
+
+fn security_headers() -> tower::ServiceBuilder<
+    tower::layer::util::Stack<
+        HeaderLayer,
+        tower::layer::util::Stack<
+            HeaderLayer,
+            tower::layer::util::Stack<
+                HeaderLayer,
+                tower::layer::util::Stack<
+                    HeaderLayer,
+                    tower::layer::util::Stack<HeaderLayer, tower::layer::util::Identity>,
+                >,
+            >,
+        >,
+    >,
+> {
+    let h = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    tower::ServiceBuilder::new()
+        .layer(h(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
+             media-src 'self' blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; \
+             frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+        ))
+        .layer(h(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(h(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(h(header::REFERRER_POLICY, "no-referrer"))
+        .layer(h(
+            HeaderName::from_static("permissions-policy"),
+            "camera=(self), geolocation=(self), microphone=(), payment=(), usb=()",
+        ))
+}

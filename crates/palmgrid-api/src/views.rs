@@ -1,0 +1,242 @@
+//! API views: what the HTTP API returns and accepts. Explicit conversions from storage
+//! rows keep secrets (password hashes, TOTP secrets) out by construction.
+
+use palmgrid_domain::audit::AuditEntry;
+use palmgrid_domain::{RegionLevel, Role};
+use palmgrid_store::{MembershipRow, RegionRow, UserRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+    /// TOTP code or recovery code, for accounts with a second factor.
+    #[serde(default)]
+    pub totp: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer TOKEN`. The web app uses the HttpOnly cookie instead.
+    pub token: String,
+    pub user: UserView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembershipView {
+    pub id: String,
+    /// Role key, e.g. `grid_officer`.
+    pub role: String,
+    /// `null` means the whole deployment.
+    pub region_id: Option<String>,
+    pub region_code: Option<String>,
+    pub region_name: Option<String>,
+}
+
+impl From<MembershipRow> for MembershipView {
+    fn from(m: MembershipRow) -> Self {
+        MembershipView {
+            id: m.id,
+            role: m.role,
+            region_id: m.region_id,
+            region_code: m.region_code,
+            region_name: m.region_name,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub disabled: bool,
+    pub totp_enabled: bool,
+    pub memberships: Vec<MembershipView>,
+}
+
+impl UserView {
+    pub fn new(u: UserRow, memberships: Vec<MembershipRow>) -> Self {
+        UserView {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            disabled: u.disabled,
+            totp_enabled: u.totp_enabled,
+            memberships: memberships.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeView {
+    pub user: UserView,
+    /// Tabs of the phone app this user may use, in order: `home`, `video`, `cases`,
+    /// `community`, `me`.
+    pub tabs: Vec<String>,
+    pub totp_enrolled: bool,
+    /// The account's roles require a second factor.
+    pub totp_required: bool,
+    /// The account must enrol TOTP before anything but self-service works.
+    pub totp_pending: bool,
+    /// Zone of the listener this request came through.
+    pub zone: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordChangeRequest {
+    pub old_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TotpEnrollView {
+    pub secret_base32: String,
+    pub otpauth_uri: String,
+    /// Ten one-time recovery codes, shown only now.
+    pub recovery_codes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TotpConfirmRequest {
+    pub code: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewUserRequest {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UserPatch {
+    pub disabled: Option<bool>,
+    /// Sets a new password and revokes the user's sessions.
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct GrantRequest {
+    pub role: Role,
+    /// Region code of the scope; omit for the whole deployment.
+    pub region_code: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemsView<T> {
+    pub items: Vec<T>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegionView {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub level: RegionLevel,
+    pub parent_id: Option<String>,
+}
+
+impl From<RegionRow> for RegionView {
+    fn from(r: RegionRow) -> Self {
+        RegionView {
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            level: RegionLevel::parse(&r.level).unwrap_or(RegionLevel::Grid),
+            parent_id: r.parent_id,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewRegionRequest {
+    /// 6 (district), 9 (street), 12 (community) or 15 (grid) digits; the parent is the
+    /// code without its last three digits and must exist.
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RegionPatch {
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditQuery {
+    /// Exact user name.
+    pub actor: Option<String>,
+    /// Action prefix, e.g. `auth.`.
+    pub action: Option<String>,
+    /// `ok`, `denied` or `failed`.
+    pub result: Option<String>,
+    /// RFC 3339 lower bound (inclusive).
+    pub since: Option<String>,
+    /// RFC 3339 upper bound (exclusive).
+    pub until: Option<String>,
+    /// Only entries older than this sequence number (paging).
+    pub before: Option<i64>,
+    /// At most this many entries (default 100, max 1000).
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntryView {
+    pub seq: i64,
+    /// RFC 3339 UTC.
+    pub ts: String,
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    pub actor_role: String,
+    pub source: String,
+    pub action: String,
+    pub target: String,
+    pub result: String,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+pub fn rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+impl From<AuditEntry> for AuditEntryView {
+    fn from(e: AuditEntry) -> Self {
+        let r = e.record;
+        AuditEntryView {
+            seq: e.seq,
+            ts: rfc3339(e.ts_ms),
+            actor_id: r.actor_id,
+            actor_name: r.actor_name,
+            actor_role: r.actor_role,
+            source: r.source,
+            action: r.action,
+            target: r.target,
+            result: r.result,
+            details: serde_json::from_str(&r.details).unwrap_or(serde_json::Value::Null),
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthView {
+    pub status: String,
+    pub version: String,
+}

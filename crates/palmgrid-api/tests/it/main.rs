@@ -1,0 +1,506 @@
+//! HTTP tests against the real router on 127.0.0.1:0, on SQLite and PostgreSQL.
+
+use palmgrid_api::ApiState;
+use palmgrid_app::{App, AuditSigner, AuthConfig, demo};
+use palmgrid_domain::Zone;
+use palmgrid_domain::clock::ManualClock;
+use palmgrid_store::Backend;
+use palmgrid_store::testing::TestDb;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+struct TestApp {
+    base: String,
+    client: reqwest::Client,
+    db: TestDb,
+    app: App,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl TestApp {
+    async fn spawn(backend: Backend, auth: AuthConfig) -> Option<TestApp> {
+        let db = TestDb::new(backend).await?;
+        let clock = ManualClock::new(1_800_000_000_000);
+        let app = App::new(
+            db.store.clone(),
+            Arc::new(clock),
+            auth,
+            AuditSigner::ephemeral(),
+        );
+        demo::seed(&app).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let state = ApiState {
+            app: app.clone(),
+            zone: Zone::Internet,
+            cookie_secure: false,
+        };
+        tokio::spawn(palmgrid_api::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        Some(TestApp {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            db,
+            app,
+            shutdown: tx,
+        })
+    }
+
+    async fn stop(self) {
+        let _ = self.shutdown.send(());
+        self.db.cleanup().await;
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn login(&self, user: &str) -> String {
+        let (s, v) = self
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"username": user, "password": demo::DEMO_PASSWORD})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{user}: {v}");
+        v["token"].as_str().unwrap().to_owned()
+    }
+}
+
+fn demo_auth() -> AuthConfig {
+    AuthConfig {
+        enforce_totp: false,
+        ..AuthConfig::for_tests()
+    }
+}
+
+macro_rules! http_test {
+    ($name:ident, $auth:expr, |$t:ident| $body:block) => {
+        mod $name {
+            use super::*;
+            #[tokio::test]
+            async fn sqlite() {
+                let ta = TestApp::spawn(Backend::Sqlite, $auth).await.unwrap();
+                {
+                    let $t = &ta;
+                    $body
+                }
+                ta.stop().await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                let Some(ta) = TestApp::spawn(Backend::Postgres, $auth).await else {
+                    return;
+                };
+                {
+                    let $t = &ta;
+                    $body
+                }
+                ta.stop().await;
+            }
+        }
+    };
+}
+
+http_test!(health_headers_and_errors, demo_auth(), |t| {
+    let resp = t
+        .client
+        .get(format!("{}/healthz", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let h = resp.headers();
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert!(
+        h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    let (s, v) = t
+        .call(Method::GET, "/api/v1/no-such-route", None, None)
+        .await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("not_found"))
+    );
+    let (s, v) = t
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": 1})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request")),
+        "{v}"
+    );
+    let big = "x".repeat(2 * 1024 * 1024);
+    let (s, v) = t
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": big, "password": "p"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")),
+        "{v}"
+    );
+    // Client-side routes of the web app get index.html; missing files 404.
+    let resp = t
+        .client
+        .get(format!("{}/cases/123", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let resp = t
+        .client
+        .get(format!("{}/assets/missing.js", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+});
+
+http_test!(login_cookie_csrf_and_logout, demo_auth(), |t| {
+    let resp = t
+        .client
+        .post(format!("{}/api/v1/auth/login", t.base))
+        .json(&json!({"username": "Officer ", "password": demo::DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let me = t
+        .client
+        .get(format!("{}/api/v1/me", t.base))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let me: Value = me.json().await.unwrap();
+    assert_eq!(me["user"]["username"], "officer");
+    assert_eq!(
+        me["tabs"],
+        json!(["home", "video", "cases", "community", "me"])
+    );
+    assert_eq!(
+        me["user"]["memberships"][0]["region_name"],
+        "牛角巷第一网格"
+    );
+    // A state-changing request with only the cookie and no client header is refused.
+    let r = t
+        .client
+        .post(format!("{}/api/v1/auth/logout", t.base))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = t
+        .client
+        .post(format!("{}/api/v1/auth/logout", t.base))
+        .header("cookie", &pair)
+        .header("x-palmgrid-client", "web")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert!(
+        r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let me = t
+        .client
+        .get(format!("{}/api/v1/me", t.base))
+        .header("cookie", &pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401);
+    // Residents see no video tab.
+    let tok = t.login("resident").await;
+    let (_, me) = t.call(Method::GET, "/api/v1/me", Some(&tok), None).await;
+    assert_eq!(me["tabs"], json!(["home", "cases", "community", "me"]));
+});
+
+http_test!(lockout_is_visible_to_the_auditor, demo_auth(), |t| {
+    let wrong = json!({"username": "resident", "password": "not-the-password"});
+    let mut codes = Vec::new();
+    for _ in 0..6 {
+        let (s, v) = t
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(wrong.clone()),
+            )
+            .await;
+        codes.push((s.as_u16(), v["error"].as_str().unwrap().to_owned()));
+    }
+    let right = json!({"username": "resident", "password": demo::DEMO_PASSWORD});
+    let (s, v) = t
+        .call(Method::POST, "/api/v1/auth/login", None, Some(right))
+        .await;
+    codes.push((s.as_u16(), v["error"].as_str().unwrap().to_owned()));
+    let expected: Vec<(u16, String)> = [401, 401, 401, 401, 401, 429, 429]
+        .iter()
+        .map(|&c| {
+            (
+                c,
+                if c == 401 {
+                    "invalid_credentials"
+                } else {
+                    "account_locked"
+                }
+                .to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(codes, expected);
+    let auditor = t.login("auditor").await;
+    let (s, v) = t
+        .call(
+            Method::GET,
+            "/api/v1/audit?actor=resident&limit=50",
+            Some(&auditor),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let items = v["items"].as_array().unwrap();
+    let count = |action: &str, result: &str| {
+        items
+            .iter()
+            .filter(|e| e["action"] == action && e["result"] == result)
+            .count()
+    };
+    assert_eq!(count("auth.login", "failed"), 5);
+    assert_eq!(count("auth.lockout", "ok"), 1);
+    assert_eq!(count("auth.login", "denied"), 2);
+    assert!(
+        items
+            .iter()
+            .all(|e| e["source"].as_str().unwrap().starts_with("127.0.0.1:"))
+    );
+    let (s, _) = t
+        .call(
+            Method::GET,
+            "/api/v1/audit?since=yesterday",
+            Some(&auditor),
+            None,
+        )
+        .await;
+    assert_eq!(s, 400);
+});
+
+http_test!(totp_is_enforced_for_admins, AuthConfig::for_tests(), |t| {
+    let admin = t.login("admin").await;
+    let (s, v) = t
+        .call(Method::GET, "/api/v1/users", Some(&admin), None)
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"].as_str()),
+        (403, Some("totp_enrolment_required"))
+    );
+    let (_, me) = t.call(Method::GET, "/api/v1/me", Some(&admin), None).await;
+    assert_eq!(
+        (me["totp_pending"].as_bool(), me["tabs"].clone()),
+        (Some(true), json!(["home", "me"]))
+    );
+    let (s, e) = t
+        .call(Method::POST, "/api/v1/auth/totp/enroll", Some(&admin), None)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(e["recovery_codes"].as_array().unwrap().len(), 10);
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(e["secret_base32"].as_str().unwrap().as_bytes())
+        .unwrap();
+    let code = palmgrid_domain::totp::code_at(&secret, t.app.now_ms() / 1000);
+    let (s, _) = t
+        .call(
+            Method::POST,
+            "/api/v1/auth/totp/confirm",
+            Some(&admin),
+            Some(json!({"code": code})),
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (s, _) = t
+        .call(Method::GET, "/api/v1/users", Some(&admin), None)
+        .await;
+    assert_eq!(s, 200);
+    let (s, v) = t
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "admin", "password": demo::DEMO_PASSWORD})),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"].as_str()),
+        (401, Some("totp_required"))
+    );
+});
+
+/// A body that makes each write route do real work (or fail validation the same way for
+/// every role), so the matrix shows authorisation, not body parsing.
+fn body_for(method: &Method, path: &str) -> Option<Value> {
+    let b = match (method.as_str(), path) {
+        ("POST", "/api/v1/auth/login") => {
+            json!({"username": "nobody", "password": "wrong-password"})
+        }
+        ("POST", "/api/v1/me/password") => {
+            json!({"old_password": "wrong-password", "new_password": "x"})
+        }
+        ("POST", "/api/v1/auth/totp/confirm") => json!({"code": "abcdef"}),
+        ("POST", "/api/v1/users") => {
+            json!({"username": "matrix", "display_name": "矩阵", "password": "matrix-password-1"})
+        }
+        ("PATCH", "/api/v1/users/{id}") => json!({}),
+        ("POST", "/api/v1/users/{id}/memberships") => {
+            json!({"role": "resident", "region_code": "430407001001"})
+        }
+        ("POST", "/api/v1/regions") => json!({"code": "430407009", "name": "测试街道"}),
+        ("PATCH", "/api/v1/regions/{id}") => json!({"name": "牛角巷第一网格"}),
+        _ => return None,
+    };
+    Some(b)
+}
+
+http_test!(route_matrix_covers_every_route, demo_auth(), |t| {
+    let (_, doc) = t
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await;
+    let mut ops: Vec<(Method, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for m in ["get", "post", "put", "patch", "delete"] {
+            if item.get(m).is_some() {
+                ops.push((
+                    Method::from_bytes(m.to_uppercase().as_bytes()).unwrap(),
+                    path.clone(),
+                ));
+            }
+        }
+    }
+    // Logout ends the session, so it goes last.
+    ops.sort_by_key(|(m, p)| (p == "/api/v1/auth/logout", p.clone(), m.to_string()));
+    assert!(ops.len() >= 18, "{ops:?}");
+    let officer = t
+        .app
+        .store
+        .user_by_username("officer")
+        .await
+        .unwrap()
+        .unwrap();
+    let grid = t
+        .app
+        .store
+        .region_by_code("430407001001001")
+        .await
+        .unwrap()
+        .unwrap();
+    let roles = ["resident", "officer", "auditor", "admin"];
+    let mut tokens = vec![None];
+    for r in roles {
+        tokens.push(Some(t.login(r).await));
+    }
+    let mut out = String::from(
+        "# Route × role matrix\n\nGenerated by `palmgrid-api`'s test `route_matrix_covers_every_route`, which calls every\n\
+         route of the OpenAPI document as each demo role; do not edit by hand \
+         (`UPDATE_EXPECT=1 cargo test -p palmgrid-api` after a change).\n\
+         `{id}` is the officer's user id, the officer's grid, or an unknown membership.\n\n\
+         | route | no token | resident | officer | auditor | admin |\n|---|---|---|---|---|---|\n",
+    );
+    for (method, path) in &ops {
+        let concrete = path
+            .replace("/users/{id}", &format!("/users/{}", officer.id))
+            .replace("/regions/{id}", &format!("/regions/{}", grid.id))
+            .replace(
+                "/memberships/{id}",
+                "/memberships/00000000-0000-4000-8000-000000000000",
+            );
+        out.push_str(&format!("| {method} {path} |"));
+        for (i, tok) in tokens.iter().enumerate() {
+            let (s, v) = t
+                .call(
+                    method.clone(),
+                    &concrete,
+                    tok.as_deref(),
+                    body_for(method, path),
+                )
+                .await;
+            let public = path == "/api/v1/auth/login" || path == "/api/v1/openapi.json";
+            if tok.is_none() && !public {
+                assert_eq!(s, 401, "{method} {path} without a token: {v}");
+            }
+            if i == 1
+                && (path.starts_with("/api/v1/users")
+                    || path.starts_with("/api/v1/memberships")
+                    || path == "/api/v1/audit")
+            {
+                assert_eq!(s, 403, "resident on admin route {method} {path}: {v}");
+            }
+            out.push_str(&format!(" {} |", s.as_u16()));
+        }
+        out.push('\n');
+    }
+    expect_test::expect_file!["../../../../docs/routes.md"].assert_eq(&out);
+});
+
+#[test]
+fn openapi_document_is_current_in_the_web_app() {
+    let doc = serde_json::to_string_pretty(palmgrid_api::routes::openapi()).unwrap() + "\n";
+    expect_test::expect_file!["../../../../web/openapi.json"].assert_eq(&doc);
+}

@@ -1,0 +1,189 @@
+//! Configuration: defaults, then the TOML file (`--config`), then environment variables
+//! (`PALMGRID_*`), then command-line flags.
+
+use palmgrid_domain::Zone;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the SQLite file, the audit signing key and (later) recordings live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` selects PostgreSQL; unset means SQLite at `DATA_DIR/palmgrid.db`.
+    pub database_url: Option<String>,
+    /// tracing filter, e.g. `info` or `palmgrid=debug,info`.
+    pub log: String,
+    /// `text` or `json`.
+    pub log_format: String,
+    pub listeners: Vec<ListenerConfig>,
+    pub auth: AuthSection,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerConfig {
+    pub addr: String,
+    /// The network this listener faces: `internet`, `contractor`, `government`,
+    /// `police_video`. Police-zone cameras exist only on a `police_video` listener.
+    #[serde(default = "default_zone")]
+    pub zone: String,
+}
+
+fn default_zone() -> String {
+    "internet".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSection {
+    pub staff_idle_timeout_minutes: i64,
+    pub member_idle_timeout_minutes: i64,
+    pub absolute_lifetime_hours: i64,
+    pub failure_delay_ms: u64,
+    pub enforce_totp: bool,
+    /// Set when clients reach the server over HTTPS (directly or through a proxy).
+    pub cookie_secure: bool,
+}
+
+impl Default for AuthSection {
+    fn default() -> Self {
+        let d = palmgrid_app::AuthConfig::default();
+        AuthSection {
+            staff_idle_timeout_minutes: d.staff_idle_timeout_ms / 60_000,
+            member_idle_timeout_minutes: d.member_idle_timeout_ms / 60_000,
+            absolute_lifetime_hours: d.absolute_lifetime_ms / 3_600_000,
+            failure_delay_ms: d.failure_delay_ms,
+            enforce_totp: d.enforce_totp,
+            cookie_secure: false,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./palmgrid-data"),
+            database_url: None,
+            log: "info".into(),
+            log_format: "text".into(),
+            listeners: vec![ListenerConfig {
+                addr: "127.0.0.1:8080".into(),
+                zone: default_zone(),
+            }],
+            auth: AuthSection::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the file if given, then applies `PALMGRID_*` environment overrides.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let mut c = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+            }
+            None => Config::default(),
+        };
+        if let Ok(v) = std::env::var("PALMGRID_DATA_DIR") {
+            c.data_dir = v.into();
+        }
+        if let Ok(v) = std::env::var("PALMGRID_DATABASE_URL") {
+            c.database_url = Some(v);
+        }
+        if let Ok(v) = std::env::var("PALMGRID_LOG") {
+            c.log = v;
+        }
+        if let Ok(v) = std::env::var("PALMGRID_LOG_FORMAT") {
+            c.log_format = v;
+        }
+        if let Ok(v) = std::env::var("PALMGRID_LISTEN") {
+            c.set_listen(&v);
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Replaces the listeners by one at `addr`, keeping the first listener's zone.
+    pub fn set_listen(&mut self, addr: &str) {
+        let zone = self
+            .listeners
+            .first()
+            .map(|l| l.zone.clone())
+            .unwrap_or_else(default_zone);
+        self.listeners = vec![ListenerConfig {
+            addr: addr.to_owned(),
+            zone,
+        }];
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        if self.listeners.is_empty() {
+            anyhow::bail!("at least one listener is required");
+        }
+        for l in &self.listeners {
+            if Zone::parse(&l.zone).is_none() {
+                anyhow::bail!(
+                    "listener {}: unknown zone {:?} (internet, contractor, government, police_video)",
+                    l.addr,
+                    l.zone
+                );
+            }
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            anyhow::bail!("log_format must be text or json");
+        }
+        Ok(())
+    }
+
+    pub fn auth_config(&self) -> palmgrid_app::AuthConfig {
+        palmgrid_app::AuthConfig {
+            staff_idle_timeout_ms: self.auth.staff_idle_timeout_minutes * 60_000,
+            member_idle_timeout_ms: self.auth.member_idle_timeout_minutes * 60_000,
+            absolute_lifetime_ms: self.auth.absolute_lifetime_hours * 3_600_000,
+            failure_delay_ms: self.auth.failure_delay_ms,
+            enforce_totp: self.auth.enforce_totp,
+            ..Default::default()
+        }
+    }
+
+    /// The database URL to use: the configured one or SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite:{}", self.data_dir.join("palmgrid.db").display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_values_and_validation() {
+        let c: Config = toml::from_str(
+            r#"
+            data_dir = "/var/lib/palmgrid"
+            [[listeners]]
+            addr = "0.0.0.0:8443"
+            zone = "internet"
+            [[listeners]]
+            addr = "10.1.0.5:8080"
+            zone = "police_video"
+            [auth]
+            staff_idle_timeout_minutes = 10
+            "#,
+        )
+        .unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.listeners.len(), 2);
+        assert_eq!(c.auth_config().staff_idle_timeout_ms, 600_000);
+        assert_eq!(c.auth_config().absolute_lifetime_ms, 12 * 3_600_000);
+        assert_eq!(c.database_url(), "sqlite:/var/lib/palmgrid/palmgrid.db");
+        let bad: Config = toml::from_str("[[listeners]]\naddr = \"x\"\nzone = \"moon\"\n").unwrap();
+        assert!(bad.validate().is_err());
+        assert!(toml::from_str::<Config>("no_such_key = 1").is_err());
+    }
+}
