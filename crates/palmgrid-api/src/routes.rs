@@ -95,35 +95,21 @@ pub fn router(state: ApiState) -> Router {
                 header::CACHE_CONTROL,
                 HeaderValue::from_static("no-store"),
             ));
-    Router::new()
-        .route("/healthz", get(healthz))
-        .merge(api)
-        .fallback(web::serve_asset)
-        .with_state(state)
-        .layer(security_headers())
+    with_security_headers(
+        Router::new()
+            .route("/healthz", get(healthz))
+            .merge(api)
+            .fallback(web::serve_asset)
+            .with_state(state),
+    )
 }
 
-type HeaderLayer = SetResponseHeaderLayer<HeaderValue>;
-
-fn security_headers() -> tower::ServiceBuilder<
-    tower::layer::util::Stack<
-        HeaderLayer,
-        tower::layer::util::Stack<
-            HeaderLayer,
-            tower::layer::util::Stack<
-                HeaderLayer,
-                tower::layer::util::Stack<
-                    HeaderLayer,
-                    tower::layer::util::Stack<HeaderLayer, tower::layer::util::Identity>,
-                >,
-            >,
-        >,
-    >,
-> {
+/// Security headers on every response (handlers may set their own first).
+fn with_security_headers(router: Router) -> Router {
     let h = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
-    tower::ServiceBuilder::new()
+    router
         .layer(h(
             header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \

@@ -231,7 +231,8 @@ mod tests {
     #[test]
     fn every_field_change_is_detected_at_its_entry() {
         let good = chain(4);
-        let mutations: Vec<Box<dyn Fn(&mut AuditEntry)>> = vec![
+        type Mutation = Box<dyn Fn(&mut AuditEntry)>;
+        let mutations: Vec<Mutation> = vec![
             Box::new(|e| e.ts_ms += 1),
             Box::new(|e| e.record.actor_id = Some("x".into())),
             Box::new(|e| e.record.actor_name.push('x')),

@@ -274,7 +274,7 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
                 if let Err(e) = app.checkpoint_if_due().await {
                     tracing::error!(error = %e, "audit checkpoint failed");
                 }
-                if n % 12 == 0
+                if n.is_multiple_of(12)
                     && let Err(e) = app.store.purge_sessions(app.now_ms()).await
                 {
                     tracing::warn!(error = %e, "purging sessions failed");
