@@ -26,6 +26,7 @@ fn main() {
         "openapi.json",
         "tsconfig.json",
         "tsconfig.app.json",
+        "tsconfig.node.json",
     ] {
         println!("cargo:rerun-if-changed={}", web.join(p).display());
     }

@@ -1,0 +1,115 @@
+// Starts `palmgrid demo` on a free port and stops it again.
+import { spawn } from 'node:child_process'
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PALMGRID_BIN } from './config.mjs'
+
+const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g
+const LISTENING = /Listening on (https?:\/\/[^\s"'<>]+)/
+
+const running = new Set()
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
+/**
+ * @param {{ databaseUrl?: string, logFile?: string, startTimeoutMs?: number }} options
+ * @returns {Promise<{ url: string, dataDir: string, output: () => string, stop: () => Promise<void> }>}
+ */
+export async function startPalmgrid({ databaseUrl, logFile, startTimeoutMs = 120_000 } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'palmgrid-e2e-'))
+  const args = ['demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir]
+  if (databaseUrl) args.push('--database-url', databaseUrl)
+
+  const child = spawn(PALMGRID_BIN, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', RUST_BACKTRACE: '1' },
+  })
+  running.add(child)
+  const log = logFile ? createWriteStream(logFile) : null
+  log?.write(`$ ${PALMGRID_BIN} ${args.join(' ')}\n`)
+  let output = ''
+  let exited = null
+  const exitPromise = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      exited = { code, signal }
+      running.delete(child)
+      resolve(exited)
+    })
+  })
+
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`palmgrid did not print "Listening on http://…" within ${startTimeoutMs / 1000} s.\nOutput so far:\n${tail(output)}`))
+    }, startTimeoutMs)
+    // The binary prints the line on stdout; stderr is read too so a logger on stderr still works.
+    const buffered = { stdout: '', stderr: '' }
+    const onData = (stream) => (chunk) => {
+      const text = chunk.toString('utf8')
+      output += text
+      log?.write(text)
+      buffered[stream] += text.replace(ANSI, '')
+      const m = LISTENING.exec(buffered[stream])
+      if (m) {
+        clearTimeout(timer)
+        resolve(m[1].replace(/[.,;]+$/, '').replace(/\/+$/, ''))
+      }
+    }
+    child.stdout.on('data', onData('stdout'))
+    child.stderr.on('data', onData('stderr'))
+    child.on('error', (e) => {
+      clearTimeout(timer)
+      reject(new Error(`could not start ${PALMGRID_BIN}: ${e.message}`))
+    })
+    exitPromise.then(({ code, signal }) => {
+      clearTimeout(timer)
+      reject(new Error(`palmgrid exited (code ${code}, signal ${signal}) before listening.\nOutput:\n${tail(output)}`))
+    })
+  })
+
+  async function stop() {
+    if (!exited) {
+      child.kill('SIGTERM')
+      let timer
+      const timeout = new Promise((r) => (timer = setTimeout(r, 10_000, 'timeout')))
+      const outcome = await Promise.race([exitPromise, timeout])
+      clearTimeout(timer)
+      if (outcome === 'timeout') {
+        child.kill('SIGKILL')
+        await exitPromise
+      }
+    }
+    log?.end()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+
+  try {
+    await waitHealthy(url, () => exited, () => output)
+  } catch (e) {
+    await stop()
+    throw e
+  }
+  return { url, dataDir, output: () => output, stop }
+}
+
+async function waitHealthy(url, exited, output, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs
+  let last = ''
+  while (Date.now() < deadline) {
+    if (exited()) throw new Error(`palmgrid exited while waiting for /healthz.\nOutput:\n${tail(output())}`)
+    try {
+      const res = await fetch(`${url}/healthz`)
+      if (res.status === 200) return
+      last = `HTTP ${res.status}`
+    } catch (e) {
+      last = e.cause?.code || e.message
+    }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  throw new Error(`${url}/healthz did not answer 200 within ${timeoutMs / 1000} s (last: ${last})`)
+}
+
+function tail(text, lines = 40) {
+  return text.split('\n').slice(-lines).join('\n')
+}

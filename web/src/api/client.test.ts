@@ -1,0 +1,109 @@
+import { describe, expect, it, vi } from 'vitest'
+import { ApiError, errorFromException, errorFromResponse, errorMessage } from './errors'
+import { CLIENT_HEADER_NAME, createApi } from './client'
+
+const BASE = 'http://palmgrid.test'
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
+}
+
+const me = {
+  user: { id: '00000000-0000-0000-0000-000000000001', username: 'resident', display_name: '居民小王', memberships: [] },
+  tabs: ['home', 'cases', 'community', 'me'],
+  totp_enrolled: false,
+  totp_required: false,
+  totp_pending: false,
+  zone: 'internet',
+}
+
+describe('error mapping', () => {
+  it('takes the code and message of an error body', () => {
+    const e = errorFromResponse(401, { error: 'invalid_credentials', message: 'invalid username or password' })
+    expect(e).toBeInstanceOf(ApiError)
+    expect([e.status, e.code, e.serverMessage]).toEqual([401, 'invalid_credentials', 'invalid username or password'])
+    expect(errorMessage(e)).toEqual({ key: 'errors.invalid_credentials', params: {} })
+  })
+
+  it('maps the login errors to their messages', () => {
+    expect(errorMessage(errorFromResponse(429, { error: 'account_locked', message: 'x' })).key).toBe('errors.account_locked')
+    expect(errorMessage(errorFromResponse(401, { error: 'totp_required', message: 'x' })).key).toBe('errors.totp_required')
+    expect(errorMessage(errorFromResponse(400, { error: 'invalid_totp', message: 'x' })).key).toBe('errors.invalid_totp')
+    expect(errorMessage(errorFromResponse(400, { error: 'bad_request', message: 'x' })).key).toBe('errors.bad_request')
+  })
+
+  it('derives a code from the status when the body is not an error body', () => {
+    expect(errorFromResponse(401, undefined).code).toBe('unauthenticated')
+    expect(errorFromResponse(403, '').code).toBe('forbidden')
+    expect(errorFromResponse(404, 'Not Found').code).toBe('not_found')
+    expect(errorFromResponse(429, null).code).toBe('rate_limited')
+    expect(errorFromResponse(502, '<html>Bad Gateway</html>').code).toBe('server')
+    expect(errorFromResponse(418, { message: 'no code' }).code).toBe('http_418')
+  })
+
+  it('shows unknown codes with the code, and unknown 5xx as a server error', () => {
+    expect(errorMessage(errorFromResponse(409, { error: 'conflict', message: 'x' }))).toEqual({
+      key: 'errors.unknown',
+      params: { code: 'conflict' },
+    })
+    expect(errorMessage(errorFromResponse(503, { error: 'db_down', message: 'x' })).key).toBe('errors.server')
+  })
+
+  it('turns thrown exceptions into network errors', () => {
+    const e = errorFromException(new TypeError('Failed to fetch'))
+    expect([e.status, e.code]).toEqual([0, 'network'])
+    expect(errorMessage(new TypeError('Failed to fetch')).key).toBe('errors.network')
+  })
+})
+
+describe('api client', () => {
+  it('sends X-Palmgrid-Client: web and same-origin credentials on every request', async () => {
+    const seen: Request[] = []
+    const fetch = vi.fn(async (req: Request) => {
+      seen.push(req)
+      if (req.url.endsWith('/api/v1/me')) return json(200, me)
+      if (req.url.endsWith('/api/v1/auth/login')) return json(200, { token: 't', user: me.user })
+      return new Response(null, { status: 204 })
+    })
+    const api = createApi({ baseUrl: BASE, fetch })
+    await api.login({ username: 'resident', password: 'palmgrid-demo' })
+    expect(await api.me()).toEqual(me)
+    await api.totpConfirm({ code: '123456' })
+    await api.logout()
+    expect(seen.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
+      'POST /api/v1/auth/login',
+      'GET /api/v1/me',
+      'POST /api/v1/auth/totp/confirm',
+      'POST /api/v1/auth/logout',
+    ])
+    for (const r of seen) {
+      expect(r.headers.get(CLIENT_HEADER_NAME)).toBe('web')
+      expect(r.credentials).toBe('same-origin')
+    }
+    expect(await seen[0]!.json()).toEqual({ username: 'resident', password: 'palmgrid-demo' })
+  })
+
+  it('throws ApiError with the server code', async () => {
+    const api = createApi({ baseUrl: BASE, fetch: async () => json(429, { error: 'account_locked', message: 'locked' }) })
+    await expect(api.login({ username: 'a', password: 'b' })).rejects.toMatchObject({ status: 429, code: 'account_locked' })
+  })
+
+  it('reports 401 as unauthorised for every call but login', async () => {
+    const onUnauthorized = vi.fn()
+    const api = createApi({
+      baseUrl: BASE,
+      onUnauthorized,
+      fetch: async () => json(401, { error: 'unauthenticated', message: 'no session' }),
+    })
+    await expect(api.login({ username: 'a', password: 'b' })).rejects.toMatchObject({ code: 'unauthenticated' })
+    expect(onUnauthorized).not.toHaveBeenCalled()
+    await expect(api.me()).rejects.toMatchObject({ status: 401 })
+    await expect(api.totpEnroll()).rejects.toMatchObject({ status: 401 })
+    expect(onUnauthorized).toHaveBeenCalledTimes(2)
+  })
+
+  it('maps a failed fetch to a network error', async () => {
+    const api = createApi({ baseUrl: BASE, fetch: async () => Promise.reject(new TypeError('Failed to fetch')) })
+    await expect(api.me()).rejects.toMatchObject({ status: 0, code: 'network' })
+  })
+})

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest'
+import zhCN from './zh-CN'
+import en from './en'
+import { DEFAULT_LOCALE, LOCALE_STORAGE_KEY, loadLocale, saveLocale } from './locale'
+import { TAB_KEYS } from '../tabs'
+import { KNOWN_ERROR_CODES } from '../api/errors'
+
+type Tree = { [k: string]: string | Tree }
+
+function leaves(tree: Tree, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const [k, v] of Object.entries(tree)) {
+    const key = prefix ? `${prefix}.${k}` : k
+    if (typeof v === 'string') out.set(key, v)
+    else for (const [kk, vv] of leaves(v, key)) out.set(kk, vv)
+  }
+  return out
+}
+
+const zh = leaves(zhCN)
+const enLeaves = leaves(en)
+
+/** `{name}` placeholders of a message. */
+function params(message: string): string[] {
+  return [...message.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '').sort()
+}
+
+describe('i18n messages', () => {
+  it('have exactly the same keys in zh-CN and en', () => {
+    expect([...enLeaves.keys()].sort()).toEqual([...zh.keys()].sort())
+  })
+
+  it('have no empty message', () => {
+    for (const [key, value] of [...zh, ...enLeaves]) expect(value.trim(), key).not.toBe('')
+  })
+
+  it('use the same placeholders in both languages', () => {
+    for (const [key, value] of zh) expect(params(enLeaves.get(key) ?? ''), key).toEqual(params(value))
+  })
+
+  it('name every tab, role and known error code', () => {
+    for (const tab of TAB_KEYS) expect(zh.has(`tabs.${tab}`), tab).toBe(true)
+    const roles = [
+      'district_admin', 'command_operator', 'supervision_operator', 'community_secretary', 'grid_officer',
+      'department_handler', 'police_viewer', 'property_manager', 'local_unit', 'social_org', 'resident', 'auditor',
+    ]
+    for (const role of roles) expect(zh.has(`roles.${role}`), role).toBe(true)
+    expect(Object.keys(zhCN.roles).sort()).toEqual([...roles].sort())
+    for (const code of KNOWN_ERROR_CODES) expect(zh.has(`errors.${code}`), code).toBe(true)
+  })
+
+  it('carry the agreed Chinese texts', () => {
+    expect(zhCN.tabs).toEqual({ home: '首页', video: '视频', cases: '事件', community: '社区', me: '我的' })
+    expect(en.tabs).toEqual({ home: 'Home', video: 'Video', cases: 'Cases', community: 'Community', me: 'Me' })
+    expect(zhCN.errors.invalid_credentials).toBe('用户名或密码错误')
+    expect(zhCN.errors.account_locked).toBe('登录失败次数过多，账户已临时锁定，请30分钟后再试')
+    expect(zhCN.roles.community_secretary).toBe('社区书记/主任')
+    expect(en.roles.social_org).toBe('Social organisation')
+  })
+})
+
+describe('locale persistence', () => {
+  function memoryStorage(initial: Record<string, string> = {}) {
+    const data = new Map(Object.entries(initial))
+    return {
+      getItem: (k: string) => data.get(k) ?? null,
+      setItem: (k: string, v: string) => void data.set(k, v),
+      data,
+    }
+  }
+
+  it('defaults to zh-CN', () => {
+    expect(DEFAULT_LOCALE).toBe('zh-CN')
+    expect(loadLocale(memoryStorage())).toBe('zh-CN')
+    expect(loadLocale(undefined)).toBe('zh-CN')
+  })
+
+  it('ignores unknown saved values and storage failures', () => {
+    expect(loadLocale(memoryStorage({ [LOCALE_STORAGE_KEY]: 'fr' }))).toBe('zh-CN')
+    const broken = { getItem: () => { throw new Error('denied') } }
+    expect(loadLocale(broken)).toBe('zh-CN')
+    expect(() => saveLocale('en', { setItem: () => { throw new Error('full') } })).not.toThrow()
+  })
+
+  it('round-trips the choice', () => {
+    const s = memoryStorage()
+    saveLocale('en', s)
+    expect(s.data.get(LOCALE_STORAGE_KEY)).toBe('en')
+    expect(loadLocale(s)).toBe('en')
+  })
+})

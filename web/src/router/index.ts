@@ -1,0 +1,62 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { useSessionStore } from '../stores/session'
+import { isTabKey, tabRedirect } from '../tabs'
+import ShellLayout from '../layouts/ShellLayout.vue'
+import LoginPage from '../pages/LoginPage.vue'
+import HomePage from '../pages/HomePage.vue'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Needs a session; anonymous visitors go to the login page. */
+    requiresAuth?: boolean
+  }
+}
+
+const routes: RouteRecordRaw[] = [
+  { path: '/login', name: 'login', component: LoginPage },
+  {
+    path: '/',
+    component: ShellLayout,
+    meta: { requiresAuth: true },
+    children: [
+      { path: '', redirect: '/home' },
+      { path: 'home', name: 'home', component: HomePage },
+      { path: 'video', name: 'video', component: () => import('../pages/VideoPage.vue') },
+      { path: 'cases', name: 'cases', component: () => import('../pages/CasesPage.vue') },
+      { path: 'community', name: 'community', component: () => import('../pages/CommunityPage.vue') },
+      { path: 'me', name: 'me', component: () => import('../pages/MePage.vue') },
+      { path: 'no-access', name: 'no-access', component: () => import('../pages/NoAccessPage.vue') },
+    ],
+  },
+  { path: '/:pathMatch(.*)*', redirect: '/home' },
+]
+
+export const router = createRouter({
+  history: createWebHistory(import.meta.env.BASE_URL),
+  routes,
+})
+
+router.beforeEach(async (to) => {
+  const session = useSessionStore()
+  if (!to.matched.some((r) => r.meta.requiresAuth)) return true
+
+  let me
+  try {
+    me = await session.ensure()
+  } catch {
+    // Server unreachable or failing: the login page explains network errors.
+    me = null
+  }
+  if (!me) {
+    const redirect = to.fullPath !== '/' && to.fullPath !== '/home' ? to.fullPath : undefined
+    return { name: 'login', query: redirect ? { redirect } : {}, replace: true }
+  }
+
+  const name = typeof to.name === 'string' ? to.name : ''
+  if (isTabKey(name)) {
+    const target = tabRedirect(name, me.tabs)
+    if (target === 'none') return { name: 'no-access', replace: true }
+    if (target) return { name: target, replace: true }
+  }
+  return true
+})
