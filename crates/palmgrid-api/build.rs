@@ -9,10 +9,7 @@ use std::process::Command;
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let web = manifest
-        .join("../../web")
-        .canonicalize()
-        .unwrap_or_else(|_| manifest.join("../../web"));
+    let web = manifest.join("../../web").canonicalize().unwrap_or_else(|_| manifest.join("../../web"));
     let out = PathBuf::from(std::env::var("OUT_DIR").unwrap());
     let dist = out.join("web");
     println!("cargo:rerun-if-env-changed=PALMGRID_SKIP_WEB_BUILD");
@@ -39,20 +36,14 @@ fn main() {
         files.sort();
         code.push_str("pub const BUILT: bool = true;\npub static ASSETS: &[(&str, &[u8])] = &[\n");
         for (rel, abs) in files {
-            code.push_str(&format!(
-                "    ({rel:?}, include_bytes!({:?})),\n",
-                abs.display().to_string()
-            ));
+            code.push_str(&format!("    ({rel:?}, include_bytes!({:?})),\n", abs.display().to_string()));
         }
         code.push_str("];\n");
     } else {
         let page = out.join("fallback-index.html");
         std::fs::write(&page, FALLBACK).unwrap();
         code.push_str("pub const BUILT: bool = false;\npub static ASSETS: &[(&str, &[u8])] = &[\n");
-        code.push_str(&format!(
-            "    (\"index.html\", include_bytes!({:?})),\n];\n",
-            page.display().to_string()
-        ));
+        code.push_str(&format!("    (\"index.html\", include_bytes!({:?})),\n];\n", page.display().to_string()));
     }
     std::fs::write(out.join("web_assets.rs"), code).unwrap();
 }
@@ -63,28 +54,18 @@ fn npm() -> Command {
 
 fn build_web(web: &Path, dist: &Path) -> bool {
     if npm().arg("--version").output().is_err() {
-        println!(
-            "cargo:warning=npm not found: the web app is not built; the binary serves a how-to-build page"
-        );
+        println!("cargo:warning=npm not found: the web app is not built; the binary serves a how-to-build page");
         return false;
     }
     if !web.join("node_modules").exists() {
-        let ok = npm()
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(web)
-            .status()
-            .is_ok_and(|s| s.success());
+        let ok = npm().args(["ci", "--no-audit", "--no-fund"]).current_dir(web).status().is_ok_and(|s| s.success());
         if !ok {
             println!("cargo:warning=`npm ci` failed in web/: the web app is not built");
             return false;
         }
     }
     let _ = std::fs::remove_dir_all(dist);
-    let status = npm()
-        .args(["run", "build"])
-        .env("PALMGRID_WEB_OUT", dist)
-        .current_dir(web)
-        .status();
+    let status = npm().args(["run", "build"]).env("PALMGRID_WEB_OUT", dist).current_dir(web).status();
     if !status.is_ok_and(|s| s.success()) || !dist.join("index.html").exists() {
         println!("cargo:warning=`npm run build` failed in web/: the web app is not built");
         return false;
@@ -101,11 +82,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
         if p.is_dir() {
             collect(root, &p, out);
         } else {
-            let rel = p
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
             out.push((rel, p));
         }
     }

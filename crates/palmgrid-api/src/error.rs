@@ -25,12 +25,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            retry_after_s: None,
-        }
+        ApiError { status, code, message: message.into(), retry_after_s: None }
     }
 
     pub fn not_found() -> Self {
@@ -50,18 +45,13 @@ impl From<AppError> for ApiError {
             AppError::Unauthenticated => ApiError::new(S::UNAUTHORIZED, "unauthenticated", msg),
             AppError::Forbidden => ApiError::new(S::FORBIDDEN, "forbidden", msg),
             AppError::NotFound => ApiError::not_found(),
-            AppError::InvalidCredentials => {
-                ApiError::new(S::UNAUTHORIZED, "invalid_credentials", msg)
+            AppError::InvalidCredentials => ApiError::new(S::UNAUTHORIZED, "invalid_credentials", msg),
+            AppError::AccountLocked { .. } => {
+                ApiError { retry_after_s: Some(30 * 60), ..ApiError::new(S::TOO_MANY_REQUESTS, "account_locked", msg) }
             }
-            AppError::AccountLocked { .. } => ApiError {
-                retry_after_s: Some(30 * 60),
-                ..ApiError::new(S::TOO_MANY_REQUESTS, "account_locked", msg)
-            },
             AppError::TotpRequired => ApiError::new(S::UNAUTHORIZED, "totp_required", msg),
             AppError::InvalidTotp => ApiError::new(S::UNAUTHORIZED, "invalid_totp", msg),
-            AppError::TotpEnrolmentRequired => {
-                ApiError::new(S::FORBIDDEN, "totp_enrolment_required", msg)
-            }
+            AppError::TotpEnrolmentRequired => ApiError::new(S::FORBIDDEN, "totp_enrolment_required", msg),
             AppError::Validation(m) => ApiError::new(S::UNPROCESSABLE_ENTITY, "invalid_input", m),
             AppError::Conflict(m) => ApiError::new(S::CONFLICT, "conflict", m),
             AppError::AuditUnavailable(source) => {
@@ -79,11 +69,7 @@ impl From<AppError> for ApiError {
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(r: axum::extract::rejection::JsonRejection) -> Self {
         if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            return ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "request body is too large",
-            );
+            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body is too large");
         }
         ApiError::bad_request(r.body_text())
     }
@@ -103,10 +89,7 @@ impl From<axum::extract::rejection::PathRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: self.code.to_owned(),
-            message: self.message,
-        };
+        let body = ErrorBody { error: self.code.to_owned(), message: self.message };
         let mut resp = (self.status, axum::Json(body)).into_response();
         if let Some(s) = self.retry_after_s
             && let Ok(v) = HeaderValue::from_str(&s.to_string())

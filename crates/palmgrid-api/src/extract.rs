@@ -43,19 +43,13 @@ pub struct Ctx(pub RequestCtx);
 impl FromRequestParts<ApiState> for Ctx {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &ApiState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Self::Rejection> {
         let source = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.to_string())
             .unwrap_or_else(|| "unknown".into());
-        Ok(Ctx(RequestCtx {
-            source,
-            listener_zone: state.zone,
-        }))
+        Ok(Ctx(RequestCtx { source, listener_zone: state.zone }))
     }
 }
 
@@ -79,14 +73,8 @@ fn cookie_token(parts: &Parts) -> Option<String> {
 
 /// The bearer token of a request, and whether it came from the cookie.
 pub fn token_of(parts: &Parts) -> Option<(String, bool)> {
-    if let Some(auth) = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
-        return auth
-            .strip_prefix("Bearer ")
-            .map(|t| (t.trim().to_owned(), false));
+    if let Some(auth) = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        return auth.strip_prefix("Bearer ").map(|t| (t.trim().to_owned(), false));
     }
     cookie_token(parts).map(|t| (t, true))
 }
@@ -94,10 +82,7 @@ pub fn token_of(parts: &Parts) -> Option<(String, bool)> {
 impl FromRequestParts<ApiState> for Authed {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &ApiState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, Self::Rejection> {
         let Ctx(ctx) = Ctx::from_request_parts(parts, state).await?;
         let Some((token, from_cookie)) = token_of(parts) else {
             return Err(palmgrid_app::AppError::Unauthenticated.into());

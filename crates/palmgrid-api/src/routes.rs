@@ -38,9 +38,7 @@ impl Modify for SecurityAddon {
         );
         c.add_security_scheme(
             "cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
-                crate::extract::SESSION_COOKIE,
-            ))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::extract::SESSION_COOKIE))),
         );
     }
 }
@@ -56,10 +54,7 @@ async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
 
 /// Liveness: 200 while the server runs.
 async fn healthz() -> axum::Json<HealthView> {
-    axum::Json(HealthView {
-        status: "ok".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-    })
+    axum::Json(HealthView { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
 }
 
 fn api_router() -> OpenApiRouter<ApiState> {
@@ -89,18 +84,11 @@ pub fn openapi() -> &'static utoipa::openapi::OpenApi {
 pub fn router(state: ApiState) -> Router {
     let (api, _) = api_router().split_for_parts();
     let _ = openapi();
-    let api =
-        api.layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-            .layer(SetResponseHeaderLayer::overriding(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("no-store"),
-            ));
+    let api = api
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     with_security_headers(
-        Router::new()
-            .route("/healthz", get(healthz))
-            .merge(api)
-            .fallback(web::serve_asset)
-            .with_state(state),
+        Router::new().route("/healthz", get(healthz)).merge(api).fallback(web::serve_asset).with_state(state),
     )
 }
 

@@ -12,10 +12,7 @@ mod assets {
 pub const WEB_APP_BUILT: bool = assets::BUILT;
 
 fn find(path: &str) -> Option<&'static [u8]> {
-    assets::ASSETS
-        .iter()
-        .find(|(p, _)| *p == path)
-        .map(|(_, b)| *b)
+    assets::ASSETS.iter().find(|(p, _)| *p == path).map(|(_, b)| *b)
 }
 
 fn content_type(path: &str) -> &'static str {
@@ -45,11 +42,7 @@ pub async fn serve_asset(uri: Uri) -> Response {
         None => {
             // Unknown files with an extension are real 404s; paths without one are routes
             // of the single-page app.
-            if path
-                .rsplit('/')
-                .next()
-                .is_some_and(|last| last.contains('.'))
-            {
+            if path.rsplit('/').next().is_some_and(|last| last.contains('.')) {
                 return (StatusCode::NOT_FOUND, "not found").into_response();
             }
             ("index.html", find("index.html").unwrap_or(b"palmgrid"))
@@ -57,17 +50,10 @@ pub async fn serve_asset(uri: Uri) -> Response {
     };
     // Hashed assets never change; everything else (index.html, sw.js, manifest) must be
     // revalidated so a new version reaches phones.
-    let cache = if path.starts_with("assets/") {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
+    let cache = if path.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
     let mut resp = bytes.into_response();
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(path)),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(path)));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     resp
 }

@@ -2,9 +2,7 @@
 
 use crate::{App, AppError, RequestCtx, Result, Session};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
-use palmgrid_domain::audit::{
-    AuditEntry, AuditRecord, ChainError, ChainVerifier, Checkpoint, checkpoint_message,
-};
+use palmgrid_domain::audit::{AuditEntry, AuditRecord, ChainError, ChainVerifier, Checkpoint, checkpoint_message};
 use palmgrid_domain::authz::{Action, Resource};
 use palmgrid_store::{AuditFilter, Store};
 use std::path::Path;
@@ -31,15 +29,8 @@ impl AuditSigner {
                 let bytes = hex::decode(text.trim())
                     .ok()
                     .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                    .ok_or_else(|| {
-                        std::io::Error::other(format!(
-                            "{} is not a hex Ed25519 key",
-                            path.display()
-                        ))
-                    })?;
-                Ok(AuditSigner {
-                    key: SigningKey::from_bytes(&bytes),
-                })
+                    .ok_or_else(|| std::io::Error::other(format!("{} is not a hex Ed25519 key", path.display())))?;
+                Ok(AuditSigner { key: SigningKey::from_bytes(&bytes) })
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 std::fs::create_dir_all(dir)?;
@@ -52,9 +43,7 @@ impl AuditSigner {
     }
 
     pub fn ephemeral() -> AuditSigner {
-        AuditSigner {
-            key: SigningKey::from_bytes(&crate::random_bytes::<32>()),
-        }
+        AuditSigner { key: SigningKey::from_bytes(&crate::random_bytes::<32>()) }
     }
 
     pub fn public_key_hex(&self) -> String {
@@ -80,9 +69,7 @@ pub fn trusted_public_key(dir: &Path) -> Option<String> {
     if !dir.join(AuditSigner::FILE_NAME).exists() {
         return None;
     }
-    AuditSigner::load_or_create(dir)
-        .ok()
-        .map(|s| s.public_key_hex())
+    AuditSigner::load_or_create(dir).ok().map(|s| s.public_key_hex())
 }
 
 #[derive(Debug, Default)]
@@ -102,11 +89,7 @@ pub struct Who {
 
 impl From<&Session> for Who {
     fn from(s: &Session) -> Self {
-        Who {
-            actor_id: Some(s.user_id.clone()),
-            actor_name: s.username.clone(),
-            actor_role: s.roles_label(),
-        }
+        Who { actor_id: Some(s.user_id.clone()), actor_name: s.username.clone(), actor_role: s.roles_label() }
     }
 }
 
@@ -131,14 +114,8 @@ impl App {
             result: result.to_owned(),
             details: details.to_string(),
         };
-        let entry = self
-            .store
-            .append_audit(self.now_ms(), record)
-            .await
-            .map_err(AppError::AuditUnavailable)?;
-        if self.checkpoints.since_last.fetch_add(1, Ordering::SeqCst) + 1
-            >= CHECKPOINT_EVERY_ENTRIES
-        {
+        let entry = self.store.append_audit(self.now_ms(), record).await.map_err(AppError::AuditUnavailable)?;
+        if self.checkpoints.since_last.fetch_add(1, Ordering::SeqCst) + 1 >= CHECKPOINT_EVERY_ENTRIES {
             self.checkpoint_now().await?;
         }
         Ok(entry)
@@ -210,14 +187,8 @@ pub struct VerifyReport {
 pub enum VerifyError {
     #[error("{0}")]
     Chain(#[from] ChainError),
-    #[error(
-        "checkpoint at entry {seq} was signed by key {found}, not by this installation's key {trusted}"
-    )]
-    UntrustedKey {
-        seq: i64,
-        found: String,
-        trusted: String,
-    },
+    #[error("checkpoint at entry {seq} was signed by key {found}, not by this installation's key {trusted}")]
+    UntrustedKey { seq: i64, found: String, trusted: String },
     #[error("storage: {0}")]
     Store(#[from] palmgrid_store::StoreError),
 }
@@ -239,20 +210,11 @@ pub async fn verify(store: &Store, trusted_key: Option<&str>) -> Result<VerifyRe
     for cp in &cps {
         v.check_checkpoint(cp)?;
         let bad = || ChainError::BadSignature { seq: cp.seq };
-        let key_bytes: [u8; 32] = hex::decode(&cp.public_key)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(bad)?;
-        let sig_bytes: [u8; 64] = hex::decode(&cp.signature)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(bad)?;
+        let key_bytes: [u8; 32] = hex::decode(&cp.public_key).ok().and_then(|b| b.try_into().ok()).ok_or_else(bad)?;
+        let sig_bytes: [u8; 64] = hex::decode(&cp.signature).ok().and_then(|b| b.try_into().ok()).ok_or_else(bad)?;
         let key = VerifyingKey::from_bytes(&key_bytes).map_err(|_| bad())?;
-        key.verify(
-            &checkpoint_message(cp.seq, &cp.hash, cp.ts_ms),
-            &Signature::from_bytes(&sig_bytes),
-        )
-        .map_err(|_| bad())?;
+        key.verify(&checkpoint_message(cp.seq, &cp.hash, cp.ts_ms), &Signature::from_bytes(&sig_bytes))
+            .map_err(|_| bad())?;
         if let Some(trusted) = trusted_key
             && trusted != cp.public_key
         {
@@ -263,9 +225,5 @@ pub async fn verify(store: &Store, trusted_key: Option<&str>) -> Result<VerifyRe
             });
         }
     }
-    Ok(VerifyReport {
-        entries: v.entries,
-        checkpoints: cps.len(),
-        last_checkpoint_seq: cps.last().map(|c| c.seq),
-    })
+    Ok(VerifyReport { entries: v.entries, checkpoints: cps.len(), last_checkpoint_seq: cps.last().map(|c| c.seq) })
 }

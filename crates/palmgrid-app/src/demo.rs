@@ -31,18 +31,8 @@ pub const DEMO_REGIONS: &[(&str, &str)] = &[
 /// (username, display name, role, region code)
 pub const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
     ("admin", "石鼓区管理员", Role::DistrictAdmin, Some("430407")),
-    (
-        "officer",
-        "网格员 李敏",
-        Role::GridOfficer,
-        Some("430407001001001"),
-    ),
-    (
-        "resident",
-        "居民 王芳",
-        Role::Resident,
-        Some("430407001001"),
-    ),
+    ("officer", "网格员 李敏", Role::GridOfficer, Some("430407001001001")),
+    ("resident", "居民 王芳", Role::Resident, Some("430407001001")),
     ("auditor", "审计员 赵强", Role::Auditor, Some("430407")),
 ];
 

@@ -63,12 +63,7 @@ impl Default for AuthConfig {
 impl AuthConfig {
     /// Cheap hashing and no delays, for tests only.
     pub fn for_tests() -> Self {
-        AuthConfig {
-            failure_delay_ms: 0,
-            argon2_m_cost_kib: 64,
-            argon2_t_cost: 1,
-            ..Default::default()
-        }
+        AuthConfig { failure_delay_ms: 0, argon2_m_cost_kib: 64, argon2_t_cost: 1, ..Default::default() }
     }
 }
 
@@ -83,10 +78,7 @@ pub struct RequestCtx {
 
 impl RequestCtx {
     pub fn local(zone: Zone) -> Self {
-        RequestCtx {
-            source: "local".into(),
-            listener_zone: zone,
-        }
+        RequestCtx { source: "local".into(), listener_zone: zone }
     }
 }
 
@@ -102,21 +94,13 @@ pub struct App {
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App")
-            .field("backend", &self.store.backend())
-            .finish_non_exhaustive()
+        f.debug_struct("App").field("backend", &self.store.backend()).finish_non_exhaustive()
     }
 }
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>, auth: AuthConfig, signer: AuditSigner) -> App {
-        App {
-            store,
-            clock,
-            auth,
-            signer: Arc::new(signer),
-            checkpoints: Default::default(),
-        }
+        App { store, clock, auth, signer: Arc::new(signer), checkpoints: Default::default() }
     }
 
     pub fn now_ms(&self) -> i64 {
@@ -143,10 +127,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0)
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
     }
 }
 

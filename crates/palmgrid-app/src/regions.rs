@@ -11,9 +11,7 @@ use serde_json::json;
 fn check_name(name: &str) -> Result<&str> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 64 {
-        return Err(AppError::Validation(
-            "region name must be 1–64 characters".into(),
-        ));
+        return Err(AppError::Validation("region name must be 1–64 characters".into()));
     }
     Ok(name)
 }
@@ -24,21 +22,12 @@ fn code_of(row: &RegionRow) -> Result<RegionCode> {
 
 impl App {
     /// Creates a region; its level follows from the code and its parent must exist.
-    pub async fn create_region(
-        &self,
-        s: &Session,
-        ctx: &RequestCtx,
-        code: &str,
-        name: &str,
-    ) -> Result<RegionRow> {
+    pub async fn create_region(&self, s: &Session, ctx: &RequestCtx, code: &str, name: &str) -> Result<RegionRow> {
         let code = RegionCode::parse(code).map_err(|e| AppError::Validation(e.to_string()))?;
         let name = check_name(name)?;
         // A new district is a new root: only a deployment-wide administrator makes one.
-        let resource = if code.parent().is_none() {
-            Resource::Region(None)
-        } else {
-            Resource::Region(Some(code.clone()))
-        };
+        let resource =
+            if code.parent().is_none() { Resource::Region(None) } else { Resource::Region(Some(code.clone())) };
         self.authorize(s, Action::ManageRegion, &resource)?;
         let parent_id = match code.parent() {
             None => None,
@@ -46,9 +35,7 @@ impl App {
                 self.store
                     .region_by_code(pc.as_str())
                     .await?
-                    .ok_or_else(|| {
-                        AppError::Validation(format!("parent region {pc} does not exist"))
-                    })?
+                    .ok_or_else(|| AppError::Validation(format!("parent region {pc} does not exist")))?
                     .id,
             ),
         };
@@ -65,15 +52,8 @@ impl App {
         if self.store.region_by_code(code.as_str()).await?.is_some() {
             return Err(AppError::Conflict(format!("region {code} already exists")));
         }
-        self.record(
-            &s.into(),
-            ctx,
-            "region.create",
-            &format!("region:{code}"),
-            RESULT_OK,
-            json!({"name": name}),
-        )
-        .await?;
+        self.record(&s.into(), ctx, "region.create", &format!("region:{code}"), RESULT_OK, json!({"name": name}))
+            .await?;
         self.store.insert_region(&row).await?;
         Ok(row)
     }
@@ -85,10 +65,7 @@ impl App {
             .into_iter()
             .filter(|r| {
                 code_of(r)
-                    .map(|c| {
-                        self.authorize(s, Action::ReadRegion, &Resource::Region(Some(c)))
-                            .is_ok()
-                    })
+                    .map(|c| self.authorize(s, Action::ReadRegion, &Resource::Region(Some(c))).is_ok())
                     .unwrap_or(false)
             })
             .collect())
@@ -98,30 +75,16 @@ impl App {
     /// probed.
     pub async fn get_region(&self, s: &Session, id: &str) -> Result<RegionRow> {
         let row = self.store.region(id).await?.ok_or(AppError::NotFound)?;
-        match self.authorize(
-            s,
-            Action::ReadRegion,
-            &Resource::Region(Some(code_of(&row)?)),
-        ) {
+        match self.authorize(s, Action::ReadRegion, &Resource::Region(Some(code_of(&row)?))) {
             Ok(()) => Ok(row),
             Err(AppError::Forbidden) => Err(AppError::NotFound),
             Err(e) => Err(e),
         }
     }
 
-    pub async fn rename_region(
-        &self,
-        s: &Session,
-        ctx: &RequestCtx,
-        id: &str,
-        name: &str,
-    ) -> Result<RegionRow> {
+    pub async fn rename_region(&self, s: &Session, ctx: &RequestCtx, id: &str, name: &str) -> Result<RegionRow> {
         let row = self.get_region(s, id).await?;
-        self.authorize(
-            s,
-            Action::ManageRegion,
-            &Resource::Region(Some(code_of(&row)?)),
-        )?;
+        self.authorize(s, Action::ManageRegion, &Resource::Region(Some(code_of(&row)?)))?;
         let name = check_name(name)?;
         self.record(
             &s.into(),
@@ -138,24 +101,11 @@ impl App {
 
     pub async fn delete_region(&self, s: &Session, ctx: &RequestCtx, id: &str) -> Result<()> {
         let row = self.get_region(s, id).await?;
-        self.authorize(
-            s,
-            Action::ManageRegion,
-            &Resource::Region(Some(code_of(&row)?)),
-        )?;
+        self.authorize(s, Action::ManageRegion, &Resource::Region(Some(code_of(&row)?)))?;
         // Check first so the audit log records only deletions that happen.
-        let children = self
-            .store
-            .list_regions()
-            .await?
-            .iter()
-            .filter(|r| r.parent_id.as_deref() == Some(id))
-            .count();
+        let children = self.store.list_regions().await?.iter().filter(|r| r.parent_id.as_deref() == Some(id)).count();
         if children > 0 {
-            return Err(AppError::Conflict(format!(
-                "region {} has {children} child regions",
-                row.code
-            )));
+            return Err(AppError::Conflict(format!("region {} has {children} child regions", row.code)));
         }
         self.record(
             &s.into(),

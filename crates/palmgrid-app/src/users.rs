@@ -22,13 +22,10 @@ impl App {
     /// Creates a user with validated name and password; no authorisation (callers check).
     async fn insert_user(&self, new: &NewUser) -> Result<UserRow> {
         let username = validate_username(&new.username)?;
-        check_password(&username, &new.password)
-            .map_err(|e| AppError::Validation(e.to_string()))?;
+        check_password(&username, &new.password).map_err(|e| AppError::Validation(e.to_string()))?;
         let display_name = new.display_name.trim();
         if display_name.is_empty() || display_name.chars().count() > 64 {
-            return Err(AppError::Validation(
-                "display name must be 1–64 characters".into(),
-            ));
+            return Err(AppError::Validation("display name must be 1–64 characters".into()));
         }
         let now = self.now_ms();
         let row = UserRow {
@@ -48,10 +45,7 @@ impl App {
     }
 
     /// Resolves a region code to its id; `None` stays `None` (deployment-wide).
-    async fn region_id_for(
-        &self,
-        code: Option<&str>,
-    ) -> Result<(Option<String>, Option<RegionCode>)> {
+    async fn region_id_for(&self, code: Option<&str>) -> Result<(Option<String>, Option<RegionCode>)> {
         match code {
             None => Ok((None, None)),
             Some(c) => {
@@ -68,12 +62,7 @@ impl App {
 
     /// For the command line: creates a user with one grant, recorded as done by the
     /// local operator. Used for the first administrator, before anyone can log in.
-    pub async fn bootstrap_user(
-        &self,
-        new: &NewUser,
-        role: Role,
-        region_code: Option<&str>,
-    ) -> Result<UserRow> {
+    pub async fn bootstrap_user(&self, new: &NewUser, role: Role, region_code: Option<&str>) -> Result<UserRow> {
         let (region_id, _) = self.region_id_for(region_code).await?;
         let row = self.insert_user(new).await?;
         self.store
@@ -85,11 +74,7 @@ impl App {
                 self.now_ms(),
             )
             .await?;
-        let who = Who {
-            actor_id: None,
-            actor_name: "local-operator".into(),
-            actor_role: "cli".into(),
-        };
+        let who = Who { actor_id: None, actor_name: "local-operator".into(), actor_role: "cli".into() };
         self.record(
             &who,
             &RequestCtx::local(palmgrid_domain::Zone::Government),
@@ -102,12 +87,7 @@ impl App {
         Ok(row)
     }
 
-    pub async fn create_user(
-        &self,
-        s: &Session,
-        ctx: &RequestCtx,
-        new: &NewUser,
-    ) -> Result<UserRow> {
+    pub async fn create_user(&self, s: &Session, ctx: &RequestCtx, new: &NewUser) -> Result<UserRow> {
         self.authorize(s, Action::ManageUsers, &Resource::Directory)?;
         let row = self.insert_user(new).await?;
         self.record(
@@ -140,37 +120,15 @@ impl App {
     }
 
     /// Disables or re-enables an account; disabling revokes its sessions at once.
-    pub async fn set_user_disabled(
-        &self,
-        s: &Session,
-        ctx: &RequestCtx,
-        id: &str,
-        disabled: bool,
-    ) -> Result<()> {
+    pub async fn set_user_disabled(&self, s: &Session, ctx: &RequestCtx, id: &str, disabled: bool) -> Result<()> {
         self.authorize(s, Action::ManageUsers, &Resource::Directory)?;
         if id == s.user_id && disabled {
-            return Err(AppError::Validation(
-                "you cannot disable your own account".into(),
-            ));
+            return Err(AppError::Validation("you cannot disable your own account".into()));
         }
         self.store.user_by_id(id).await?.ok_or(AppError::NotFound)?;
-        let action = if disabled {
-            "user.disable"
-        } else {
-            "user.enable"
-        };
-        self.record(
-            &s.into(),
-            ctx,
-            action,
-            &format!("user:{id}"),
-            RESULT_OK,
-            json!({}),
-        )
-        .await?;
-        self.store
-            .set_user_disabled(id, disabled, self.now_ms())
-            .await?;
+        let action = if disabled { "user.disable" } else { "user.enable" };
+        self.record(&s.into(), ctx, action, &format!("user:{id}"), RESULT_OK, json!({})).await?;
+        self.store.set_user_disabled(id, disabled, self.now_ms()).await?;
         if disabled {
             self.store.delete_sessions_of(id).await?;
         }
@@ -179,26 +137,12 @@ impl App {
 
     /// Sets a new password for another user (e.g. forgotten password) and revokes their
     /// sessions.
-    pub async fn reset_password(
-        &self,
-        s: &Session,
-        ctx: &RequestCtx,
-        id: &str,
-        password: &str,
-    ) -> Result<()> {
+    pub async fn reset_password(&self, s: &Session, ctx: &RequestCtx, id: &str, password: &str) -> Result<()> {
         self.authorize(s, Action::ManageUsers, &Resource::Directory)?;
         let u = self.store.user_by_id(id).await?.ok_or(AppError::NotFound)?;
         check_password(&u.username, password).map_err(|e| AppError::Validation(e.to_string()))?;
         let hash = self.hash_password(password).await?;
-        self.record(
-            &s.into(),
-            ctx,
-            "user.password.reset",
-            &format!("user:{id}"),
-            RESULT_OK,
-            json!({}),
-        )
-        .await?;
+        self.record(&s.into(), ctx, "user.password.reset", &format!("user:{id}"), RESULT_OK, json!({})).await?;
         self.store.update_password(id, &hash, self.now_ms()).await?;
         self.store.delete_sessions_of(id).await?;
         self.store.unlock_username(&u.username).await?;
@@ -217,18 +161,10 @@ impl App {
         self.authorize(s, Action::ManageUsers, &Resource::Directory)?;
         let (region_id, scope) = self.region_id_for(region_code).await?;
         self.authorize(s, Action::GrantRole, &Resource::Grant { role, scope })?;
-        self.store
-            .user_by_id(user_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        self.store.user_by_id(user_id).await?.ok_or(AppError::NotFound)?;
         let existing = self.store.memberships_of(user_id).await?;
-        if existing
-            .iter()
-            .any(|m| m.role == role.as_str() && m.region_id == region_id)
-        {
-            return Err(AppError::Conflict(
-                "the user already holds this role here".into(),
-            ));
+        if existing.iter().any(|m| m.role == role.as_str() && m.region_id == region_id) {
+            return Err(AppError::Conflict("the user already holds this role here".into()));
         }
         let id = MembershipId::new().to_string();
         self.record(
@@ -240,32 +176,14 @@ impl App {
             json!({"membership": id, "role": role.as_str(), "region": region_code}),
         )
         .await?;
-        self.store
-            .insert_membership(
-                &id,
-                user_id,
-                role.as_str(),
-                region_id.as_deref(),
-                self.now_ms(),
-            )
-            .await?;
+        self.store.insert_membership(&id, user_id, role.as_str(), region_id.as_deref(), self.now_ms()).await?;
         self.store.membership(&id).await?.ok_or(AppError::NotFound)
     }
 
-    pub async fn revoke_role(
-        &self,
-        s: &Session,
-        ctx: &RequestCtx,
-        membership_id: &str,
-    ) -> Result<()> {
+    pub async fn revoke_role(&self, s: &Session, ctx: &RequestCtx, membership_id: &str) -> Result<()> {
         self.authorize(s, Action::ManageUsers, &Resource::Directory)?;
-        let m = self
-            .store
-            .membership(membership_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let role = Role::parse(&m.role)
-            .ok_or_else(|| AppError::Internal(format!("unknown role {}", m.role)))?;
+        let m = self.store.membership(membership_id).await?.ok_or(AppError::NotFound)?;
+        let role = Role::parse(&m.role).ok_or_else(|| AppError::Internal(format!("unknown role {}", m.role)))?;
         let scope = m
             .region_code
             .as_deref()

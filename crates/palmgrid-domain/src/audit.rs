@@ -63,15 +63,7 @@ pub fn entry_hash(seq: i64, ts_ms: i64, r: &AuditRecord, prev_hash: &str) -> Str
         }
         None => h.update([0]),
     }
-    for field in [
-        &r.actor_name,
-        &r.actor_role,
-        &r.source,
-        &r.action,
-        &r.target,
-        &r.result,
-        &r.details,
-    ] {
+    for field in [&r.actor_name, &r.actor_role, &r.source, &r.action, &r.target, &r.result, &r.details] {
         put(&mut h, field.as_bytes());
     }
     put(&mut h, prev_hash.as_bytes());
@@ -85,13 +77,7 @@ pub fn next_entry(prev: Option<(i64, &str)>, ts_ms: i64, record: AuditRecord) ->
         None => (1, GENESIS_HASH.to_owned()),
     };
     let hash = entry_hash(seq, ts_ms, &record, &prev_hash);
-    AuditEntry {
-        seq,
-        ts_ms,
-        record,
-        prev_hash,
-        hash,
-    }
+    AuditEntry { seq, ts_ms, record, prev_hash, hash }
 }
 
 /// The bytes a checkpoint signature covers.
@@ -117,9 +103,7 @@ pub enum ChainError {
     HashMismatch { seq: i64 },
     #[error("entry {seq}: prev_hash does not match the hash of the entry before it")]
     BrokenLink { seq: i64 },
-    #[error(
-        "entry {seq}: expected sequence number {expected} (an entry is missing or out of order)"
-    )]
+    #[error("entry {seq}: expected sequence number {expected} (an entry is missing or out of order)")]
     Gap { seq: i64, expected: i64 },
     #[error("checkpoint at entry {seq}: the chain {found}")]
     CheckpointMismatch { seq: i64, found: String },
@@ -157,10 +141,7 @@ impl ChainVerifier {
             None => (1, GENESIS_HASH),
         };
         if e.seq != expected_seq {
-            return Err(ChainError::Gap {
-                seq: e.seq,
-                expected: expected_seq,
-            });
+            return Err(ChainError::Gap { seq: e.seq, expected: expected_seq });
         }
         if e.hash != entry_hash(e.seq, e.ts_ms, &e.record, &e.prev_hash) {
             return Err(ChainError::HashMismatch { seq: e.seq });
@@ -179,10 +160,7 @@ impl ChainVerifier {
     pub fn check_checkpoint(&self, c: &Checkpoint) -> Result<(), ChainError> {
         match self.hashes.get(&c.seq) {
             Some(h) if *h == c.hash => Ok(()),
-            Some(_) => Err(ChainError::CheckpointMismatch {
-                seq: c.seq,
-                found: "has a different hash there".into(),
-            }),
+            Some(_) => Err(ChainError::CheckpointMismatch { seq: c.seq, found: "has a different hash there".into() }),
             None => Err(ChainError::CheckpointMismatch {
                 seq: c.seq,
                 found: "ends before it (entries were removed from the tail)".into(),
@@ -257,13 +235,7 @@ mod tests {
     fn deletion_and_reorder_are_detected() {
         let mut c = chain(5);
         c.remove(2);
-        assert_eq!(
-            verify(&c),
-            Err(ChainError::Gap {
-                seq: 4,
-                expected: 3
-            })
-        );
+        assert_eq!(verify(&c), Err(ChainError::Gap { seq: 4, expected: 3 }));
         let mut c = chain(5);
         c.swap(1, 2);
         assert_eq!(verify(&c).unwrap_err().seq(), 3);
@@ -288,10 +260,7 @@ mod tests {
         }
         let mut v = ChainVerifier::default();
         forged.iter().try_for_each(|e| v.push(e)).unwrap();
-        assert!(matches!(
-            v.check_checkpoint(&cp),
-            Err(ChainError::CheckpointMismatch { seq: 5, .. })
-        ));
+        assert!(matches!(v.check_checkpoint(&cp), Err(ChainError::CheckpointMismatch { seq: 5, .. })));
         // Truncating the tail also fails the checkpoint.
         let mut v = ChainVerifier::default();
         good[..3].iter().try_for_each(|e| v.push(e)).unwrap();

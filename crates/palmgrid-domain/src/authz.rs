@@ -156,15 +156,8 @@ pub fn can(actor: &Actor, action: Action, resource: &Resource) -> Decision {
     {
         return Decision::Hidden;
     }
-    let allowed = actor
-        .grants
-        .iter()
-        .any(|g| grant_allows(g, action, resource));
-    if allowed {
-        Decision::Allow
-    } else {
-        Decision::Deny
-    }
+    let allowed = actor.grants.iter().any(|g| grant_allows(g, action, resource));
+    if allowed { Decision::Allow } else { Decision::Deny }
 }
 
 fn grant_allows(g: &Grant, action: Action, resource: &Resource) -> bool {
@@ -178,13 +171,7 @@ fn grant_allows(g: &Grant, action: Action, resource: &Resource) -> bool {
             Module::Cases => g.role != Auditor,
             Module::Community => matches!(
                 g.role,
-                DistrictAdmin
-                    | CommunitySecretary
-                    | GridOfficer
-                    | PropertyManager
-                    | LocalUnit
-                    | SocialOrg
-                    | Resident
+                DistrictAdmin | CommunitySecretary | GridOfficer | PropertyManager | LocalUnit | SocialOrg | Resident
             ),
         },
         (A::ReadRegion, R::Region(Some(code))) => g.sees_region(code),
@@ -192,14 +179,9 @@ fn grant_allows(g: &Grant, action: Action, resource: &Resource) -> bool {
         (A::ManageUsers, R::Directory) => g.role == DistrictAdmin,
         // An admin grants only inside their own subtree; a deployment-wide grant needs a
         // deployment-wide admin. Auditors cannot grant anything (separation of duties).
-        (A::GrantRole, R::Grant { scope, .. }) => {
-            g.role == DistrictAdmin && g.covers(scope.as_ref())
-        }
+        (A::GrantRole, R::Grant { scope, .. }) => g.role == DistrictAdmin && g.covers(scope.as_ref()),
         (A::ReadAudit, R::AuditLog) => g.role == Auditor,
-        (
-            A::ListCameras | A::ViewLive | A::ViewRecording | A::ViewSnapshot,
-            R::Camera { region, zone },
-        ) => {
+        (A::ListCameras | A::ViewLive | A::ViewRecording | A::ViewSnapshot, R::Camera { region, zone }) => {
             let role_ok = if *zone == Zone::PoliceVideo {
                 matches!(g.role, PoliceViewer | DistrictAdmin)
             } else {
@@ -207,9 +189,7 @@ fn grant_allows(g: &Grant, action: Action, resource: &Resource) -> bool {
             };
             role_ok && g.covers(region.as_ref())
         }
-        (A::ManageCameras, R::Camera { region, .. }) => {
-            g.role == DistrictAdmin && g.covers(region.as_ref())
-        }
+        (A::ManageCameras, R::Camera { region, .. }) => g.role == DistrictAdmin && g.covers(region.as_ref()),
         _ => false,
     }
 }
@@ -217,11 +197,7 @@ fn grant_allows(g: &Grant, action: Action, resource: &Resource) -> bool {
 /// The tabs of the phone app an actor may use, in display order.
 pub fn tabs(actor: &Actor) -> Vec<&'static str> {
     let mut tabs = vec!["home"];
-    for (module, name) in [
-        (Module::Video, "video"),
-        (Module::Cases, "cases"),
-        (Module::Community, "community"),
-    ] {
+    for (module, name) in [(Module::Video, "video"), (Module::Cases, "cases"), (Module::Community, "community")] {
         if can(actor, Action::OpenModule, &Resource::Module(module)).is_allowed() {
             tabs.push(name);
         }
@@ -242,162 +218,53 @@ pub fn render_matrix() -> String {
     let elsewhere = RegionCode::parse("430408001001001").unwrap();
     let scope_of = |role: Role| match role {
         Role::GridOfficer => grid.clone(),
-        Role::CommunitySecretary
-        | Role::PropertyManager
-        | Role::LocalUnit
-        | Role::SocialOrg
-        | Role::Resident => community.clone(),
+        Role::CommunitySecretary | Role::PropertyManager | Role::LocalUnit | Role::SocialOrg | Role::Resident => {
+            community.clone()
+        }
         _ => district.clone(),
     };
-    let cam = |region: &RegionCode, zone| Resource::Camera {
-        region: Some(region.clone()),
-        zone,
-    };
+    let cam = |region: &RegionCode, zone| Resource::Camera { region: Some(region.clone()), zone };
     let cases: Vec<(Action, &str, Resource, Zone)> = {
         let mut v = vec![
-            (
-                Action::ReadSelf,
-                "own account",
-                Resource::Myself,
-                Zone::Internet,
-            ),
-            (
-                Action::OpenModule,
-                "视频 video module",
-                Resource::Module(Module::Video),
-                Zone::Internet,
-            ),
-            (
-                Action::OpenModule,
-                "事件 cases module",
-                Resource::Module(Module::Cases),
-                Zone::Internet,
-            ),
-            (
-                Action::OpenModule,
-                "社区 community module",
-                Resource::Module(Module::Community),
-                Zone::Internet,
-            ),
-            (
-                Action::ReadRegion,
-                "grid in scope",
-                Resource::Region(Some(grid.clone())),
-                Zone::Internet,
-            ),
-            (
-                Action::ReadRegion,
-                "district above scope",
-                Resource::Region(Some(district.clone())),
-                Zone::Internet,
-            ),
-            (
-                Action::ReadRegion,
-                "grid out of scope",
-                Resource::Region(Some(elsewhere.clone())),
-                Zone::Internet,
-            ),
-            (
-                Action::ManageRegion,
-                "grid in scope",
-                Resource::Region(Some(grid.clone())),
-                Zone::Internet,
-            ),
-            (
-                Action::ManageRegion,
-                "grid out of scope",
-                Resource::Region(Some(elsewhere.clone())),
-                Zone::Internet,
-            ),
-            (
-                Action::ManageRegion,
-                "new district (root)",
-                Resource::Region(None),
-                Zone::Internet,
-            ),
-            (
-                Action::ManageUsers,
-                "user directory",
-                Resource::Directory,
-                Zone::Internet,
-            ),
+            (Action::ReadSelf, "own account", Resource::Myself, Zone::Internet),
+            (Action::OpenModule, "视频 video module", Resource::Module(Module::Video), Zone::Internet),
+            (Action::OpenModule, "事件 cases module", Resource::Module(Module::Cases), Zone::Internet),
+            (Action::OpenModule, "社区 community module", Resource::Module(Module::Community), Zone::Internet),
+            (Action::ReadRegion, "grid in scope", Resource::Region(Some(grid.clone())), Zone::Internet),
+            (Action::ReadRegion, "district above scope", Resource::Region(Some(district.clone())), Zone::Internet),
+            (Action::ReadRegion, "grid out of scope", Resource::Region(Some(elsewhere.clone())), Zone::Internet),
+            (Action::ManageRegion, "grid in scope", Resource::Region(Some(grid.clone())), Zone::Internet),
+            (Action::ManageRegion, "grid out of scope", Resource::Region(Some(elsewhere.clone())), Zone::Internet),
+            (Action::ManageRegion, "new district (root)", Resource::Region(None), Zone::Internet),
+            (Action::ManageUsers, "user directory", Resource::Directory, Zone::Internet),
             (
                 Action::GrantRole,
                 "grid officer in scope",
-                Resource::Grant {
-                    role: Role::GridOfficer,
-                    scope: Some(grid.clone()),
-                },
+                Resource::Grant { role: Role::GridOfficer, scope: Some(grid.clone()) },
                 Zone::Internet,
             ),
             (
                 Action::GrantRole,
                 "grid officer out of scope",
-                Resource::Grant {
-                    role: Role::GridOfficer,
-                    scope: Some(elsewhere.clone()),
-                },
+                Resource::Grant { role: Role::GridOfficer, scope: Some(elsewhere.clone()) },
                 Zone::Internet,
             ),
             (
                 Action::GrantRole,
                 "deployment-wide admin",
-                Resource::Grant {
-                    role: Role::DistrictAdmin,
-                    scope: None,
-                },
+                Resource::Grant { role: Role::DistrictAdmin, scope: None },
                 Zone::Internet,
             ),
-            (
-                Action::ReadAudit,
-                "audit log",
-                Resource::AuditLog,
-                Zone::Internet,
-            ),
+            (Action::ReadAudit, "audit log", Resource::AuditLog, Zone::Internet),
         ];
-        for action in [
-            Action::ListCameras,
-            Action::ViewLive,
-            Action::ViewRecording,
-            Action::ViewSnapshot,
-        ] {
-            v.push((
-                action,
-                "camera in scope (government)",
-                cam(&grid, Zone::Government),
-                Zone::Internet,
-            ));
-            v.push((
-                action,
-                "camera out of scope",
-                cam(&elsewhere, Zone::Government),
-                Zone::Internet,
-            ));
-            v.push((
-                action,
-                "police camera, internet listener",
-                cam(&grid, Zone::PoliceVideo),
-                Zone::Internet,
-            ));
-            v.push((
-                action,
-                "police camera, police listener",
-                cam(&grid, Zone::PoliceVideo),
-                Zone::PoliceVideo,
-            ));
+        for action in [Action::ListCameras, Action::ViewLive, Action::ViewRecording, Action::ViewSnapshot] {
+            v.push((action, "camera in scope (government)", cam(&grid, Zone::Government), Zone::Internet));
+            v.push((action, "camera out of scope", cam(&elsewhere, Zone::Government), Zone::Internet));
+            v.push((action, "police camera, internet listener", cam(&grid, Zone::PoliceVideo), Zone::Internet));
+            v.push((action, "police camera, police listener", cam(&grid, Zone::PoliceVideo), Zone::PoliceVideo));
         }
-        v.push((
-            Action::ManageCameras,
-            "camera in scope",
-            cam(&grid, Zone::Contractor),
-            Zone::Internet,
-        ));
-        v.push((
-            Action::ManageCameras,
-            "camera out of scope",
-            cam(&elsewhere, Zone::Contractor),
-            Zone::Internet,
-        ));
+        v.push((Action::ManageCameras, "camera in scope", cam(&grid, Zone::Contractor), Zone::Internet));
+        v.push((Action::ManageCameras, "camera out of scope", cam(&elsewhere, Zone::Contractor), Zone::Internet));
         v
     };
 
@@ -406,9 +273,7 @@ pub fn render_matrix() -> String {
     out.push_str("Generated from `palmgrid_domain::authz::can` by the test `authz::tests::matrix_is_current`;\n");
     out.push_str("do not edit by hand. Run `UPDATE_EXPECT=1 cargo test -p palmgrid-domain` after changing a rule.\n\n");
     out.push_str("Each role holds one grant: district-wide roles over district 430407, community roles over\n");
-    out.push_str(
-        "community 430407001001, grid officers over grid 430407001001001. `allow` = permitted,\n",
-    );
+    out.push_str("community 430407001001, grid officers over grid 430407001001001. `allow` = permitted,\n");
     out.push_str("`-` = denied (403), `404` = hidden as if it did not exist (zone isolation).\n\n");
     out.push_str("| action | resource |");
     for role in Role::ALL {
@@ -420,18 +285,11 @@ pub fn render_matrix() -> String {
     }
     out.push('\n');
     for (action, label, resource, zone) in &cases {
-        out.push_str(&format!(
-            "| {} | {} |",
-            serde_json::to_value(action).unwrap().as_str().unwrap(),
-            label
-        ));
+        out.push_str(&format!("| {} | {} |", serde_json::to_value(action).unwrap().as_str().unwrap(), label));
         for role in Role::ALL {
             let actor = Actor {
                 user_id: UserId(uuid::Uuid::nil()),
-                grants: vec![Grant {
-                    role,
-                    scope: Some(scope_of(role)),
-                }],
+                grants: vec![Grant { role, scope: Some(scope_of(role)) }],
                 listener_zone: *zone,
             };
             let cell = match can(&actor, *action, resource) {
@@ -447,18 +305,10 @@ pub fn render_matrix() -> String {
     for role in Role::ALL {
         let actor = Actor {
             user_id: UserId(uuid::Uuid::nil()),
-            grants: vec![Grant {
-                role,
-                scope: Some(scope_of(role)),
-            }],
+            grants: vec![Grant { role, scope: Some(scope_of(role)) }],
             listener_zone: Zone::Internet,
         };
-        out.push_str(&format!(
-            "| {} ({}) | {} |\n",
-            role.as_str(),
-            role.zh_name(),
-            tabs(&actor).join(", ")
-        ));
+        out.push_str(&format!("| {} ({}) | {} |\n", role.as_str(), role.zh_name(), tabs(&actor).join(", ")));
     }
     out
 }
@@ -470,10 +320,7 @@ mod tests {
     fn actor(role: Role, scope: Option<&str>, zone: Zone) -> Actor {
         Actor {
             user_id: UserId::new(),
-            grants: vec![Grant {
-                role,
-                scope: scope.map(|s| RegionCode::parse(s).unwrap()),
-            }],
+            grants: vec![Grant { role, scope: scope.map(|s| RegionCode::parse(s).unwrap()) }],
             listener_zone: zone,
         }
     }
@@ -485,27 +332,16 @@ mod tests {
 
     #[test]
     fn nobody_without_grants_may_do_anything_but_nothing() {
-        let nobody = Actor {
-            user_id: UserId::new(),
-            grants: vec![],
-            listener_zone: Zone::PoliceVideo,
-        };
+        let nobody = Actor { user_id: UserId::new(), grants: vec![], listener_zone: Zone::PoliceVideo };
         for action in Action::ALL {
             for resource in [
                 Resource::Myself,
                 Resource::Directory,
                 Resource::AuditLog,
                 Resource::Region(None),
-                Resource::Camera {
-                    region: None,
-                    zone: Zone::Government,
-                },
+                Resource::Camera { region: None, zone: Zone::Government },
             ] {
-                assert_eq!(
-                    can(&nobody, action, &resource),
-                    Decision::Deny,
-                    "{action:?} {resource:?}"
-                );
+                assert_eq!(can(&nobody, action, &resource), Decision::Deny, "{action:?} {resource:?}");
             }
         }
     }
@@ -513,17 +349,9 @@ mod tests {
     #[test]
     fn residents_never_get_camera_actions() {
         let resident = actor(Role::Resident, Some("430407001001"), Zone::PoliceVideo);
-        for action in [
-            Action::ListCameras,
-            Action::ViewLive,
-            Action::ViewRecording,
-            Action::ViewSnapshot,
-        ] {
+        for action in [Action::ListCameras, Action::ViewLive, Action::ViewRecording, Action::ViewSnapshot] {
             for zone in Zone::ALL {
-                let cam = Resource::Camera {
-                    region: Some(RegionCode::parse("430407001001001").unwrap()),
-                    zone,
-                };
+                let cam = Resource::Camera { region: Some(RegionCode::parse("430407001001001").unwrap()), zone };
                 assert_ne!(can(&resident, action, &cam), Decision::Allow);
             }
         }
@@ -534,15 +362,9 @@ mod tests {
     fn auditor_reads_audit_but_sees_no_video_and_grants_nothing() {
         let auditor = actor(Role::Auditor, None, Zone::PoliceVideo);
         assert!(can(&auditor, Action::ReadAudit, &Resource::AuditLog).is_allowed());
-        let cam = Resource::Camera {
-            region: None,
-            zone: Zone::Government,
-        };
+        let cam = Resource::Camera { region: None, zone: Zone::Government };
         assert!(!can(&auditor, Action::ViewLive, &cam).is_allowed());
-        let grant = Resource::Grant {
-            role: Role::Auditor,
-            scope: None,
-        };
+        let grant = Resource::Grant { role: Role::Auditor, scope: None };
         assert!(!can(&auditor, Action::GrantRole, &grant).is_allowed());
         let admin = actor(Role::DistrictAdmin, None, Zone::Internet);
         assert!(!can(&admin, Action::ReadAudit, &Resource::AuditLog).is_allowed());
@@ -554,10 +376,7 @@ mod tests {
         assert!(!can(&admin, Action::ManageRegion, &Resource::Region(None)).is_allowed());
         let street = Resource::Region(Some(RegionCode::parse("430407009").unwrap()));
         assert!(can(&admin, Action::ManageRegion, &street).is_allowed());
-        let wide = Resource::Grant {
-            role: Role::Resident,
-            scope: None,
-        };
+        let wide = Resource::Grant { role: Role::Resident, scope: None };
         assert!(!can(&admin, Action::GrantRole, &wide).is_allowed());
     }
 }

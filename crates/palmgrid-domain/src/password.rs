@@ -33,24 +33,12 @@ mod tests {
 
     #[test]
     fn policy() {
-        assert_eq!(
-            check_password("a", "short"),
-            Err(PasswordPolicyError::TooShort)
-        );
-        assert_eq!(
-            check_password("a", "12345678901"),
-            Err(PasswordPolicyError::TooShort)
-        );
+        assert_eq!(check_password("a", "short"), Err(PasswordPolicyError::TooShort));
+        assert_eq!(check_password("a", "12345678901"), Err(PasswordPolicyError::TooShort));
         assert_eq!(check_password("a", "123456789012"), Ok(()));
-        assert_eq!(
-            check_password("longusername", "LongUserName"),
-            Err(PasswordPolicyError::SameAsUsername)
-        );
+        assert_eq!(check_password("longusername", "LongUserName"), Err(PasswordPolicyError::SameAsUsername));
         // Twelve Chinese characters are twelve characters, not 36 bytes.
         assert_eq!(check_password("a", "网格化视频监控掌上社区安"), Ok(()));
-        assert_eq!(
-            check_password("a", "网格化视频监控掌上社区"),
-            Err(PasswordPolicyError::TooShort)
-        );
+        assert_eq!(check_password("a", "网格化视频监控掌上社区"), Err(PasswordPolicyError::TooShort));
     }
 }

@@ -6,19 +6,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RegionLevel {
     District,
@@ -28,12 +16,8 @@ pub enum RegionLevel {
 }
 
 impl RegionLevel {
-    pub const ALL: [RegionLevel; 4] = [
-        RegionLevel::District,
-        RegionLevel::Street,
-        RegionLevel::Community,
-        RegionLevel::Grid,
-    ];
+    pub const ALL: [RegionLevel; 4] =
+        [RegionLevel::District, RegionLevel::Street, RegionLevel::Community, RegionLevel::Grid];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -85,9 +69,7 @@ pub enum RegionCodeError {
     NotDigits(String),
     #[error("region code must have 6, 9, 12 or 15 digits, got {0}")]
     BadLength(usize),
-    #[error(
-        "district code {0} is not a GB/T 2260 county-level code (province 11–82, last four digits not 0000)"
-    )]
+    #[error("district code {0} is not a GB/T 2260 county-level code (province 11–82, last four digits not 0000)")]
     NotCounty(String),
     #[error("the {level} part of {code} must not be 000")]
     ZeroSegment { code: String, level: RegionLevel },
@@ -108,16 +90,9 @@ impl RegionCode {
         if !(11..=82).contains(&province) || &s[2..6] == "0000" {
             return Err(RegionCodeError::NotCounty(s[0..6].to_owned()));
         }
-        for l in [
-            RegionLevel::Street,
-            RegionLevel::Community,
-            RegionLevel::Grid,
-        ] {
+        for l in [RegionLevel::Street, RegionLevel::Community, RegionLevel::Grid] {
             if l.code_len() <= s.len() && &s[l.code_len() - 3..l.code_len()] == "000" {
-                return Err(RegionCodeError::ZeroSegment {
-                    code: s.to_owned(),
-                    level: l,
-                });
+                return Err(RegionCodeError::ZeroSegment { code: s.to_owned(), level: l });
             }
         }
         let _ = level;
@@ -134,9 +109,7 @@ impl RegionCode {
 
     /// The code of the enclosing region, `None` for a district.
     pub fn parent(&self) -> Option<RegionCode> {
-        self.level()
-            .parent_level()
-            .map(|l| RegionCode(self.0[..l.code_len()].to_owned()))
+        self.level().parent_level().map(|l| RegionCode(self.0[..l.code_len()].to_owned()))
     }
 
     /// Whether `self` is `scope` or lies beneath it.
@@ -187,35 +160,17 @@ mod tests {
 
     #[test]
     fn bad_codes_are_refused_with_the_reason() {
-        assert!(matches!(
-            RegionCode::parse("43040"),
-            Err(RegionCodeError::BadLength(5))
-        ));
-        assert!(matches!(
-            RegionCode::parse("43o407"),
-            Err(RegionCodeError::NotDigits(_))
-        ));
-        assert!(matches!(
-            RegionCode::parse("430000"),
-            Err(RegionCodeError::NotCounty(_))
-        ));
-        assert!(matches!(
-            RegionCode::parse("990407"),
-            Err(RegionCodeError::NotCounty(_))
-        ));
+        assert!(matches!(RegionCode::parse("43040"), Err(RegionCodeError::BadLength(5))));
+        assert!(matches!(RegionCode::parse("43o407"), Err(RegionCodeError::NotDigits(_))));
+        assert!(matches!(RegionCode::parse("430000"), Err(RegionCodeError::NotCounty(_))));
+        assert!(matches!(RegionCode::parse("990407"), Err(RegionCodeError::NotCounty(_))));
         assert!(matches!(
             RegionCode::parse("430407000001"),
-            Err(RegionCodeError::ZeroSegment {
-                level: RegionLevel::Street,
-                ..
-            })
+            Err(RegionCodeError::ZeroSegment { level: RegionLevel::Street, .. })
         ));
         assert!(matches!(
             RegionCode::parse("430407001001000"),
-            Err(RegionCodeError::ZeroSegment {
-                level: RegionLevel::Grid,
-                ..
-            })
+            Err(RegionCodeError::ZeroSegment { level: RegionLevel::Grid, .. })
         ));
     }
 }

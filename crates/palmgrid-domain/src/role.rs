@@ -4,19 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     DistrictAdmin,
@@ -90,18 +78,12 @@ impl Role {
 
     /// Roles whose accounts must use a second factor (MLPS level 3, security checklist AUTH‑4).
     pub fn requires_totp(self) -> bool {
-        matches!(
-            self,
-            Role::DistrictAdmin | Role::PoliceViewer | Role::Auditor
-        )
+        matches!(self, Role::DistrictAdmin | Role::PoliceViewer | Role::Auditor)
     }
 
     /// Staff roles get the short idle timeout; community members keep longer sessions.
     pub fn is_staff(self) -> bool {
-        !matches!(
-            self,
-            Role::PropertyManager | Role::LocalUnit | Role::SocialOrg | Role::Resident
-        )
+        !matches!(self, Role::PropertyManager | Role::LocalUnit | Role::SocialOrg | Role::Resident)
     }
 }
 

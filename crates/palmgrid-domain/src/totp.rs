@@ -13,12 +13,7 @@ pub fn hotp(secret: &[u8], counter: u64, digits: u32) -> u32 {
     mac.update(&counter.to_be_bytes());
     let digest = mac.finalize().into_bytes();
     let offset = (digest[19] & 0x0f) as usize;
-    let bin = u32::from_be_bytes([
-        digest[offset] & 0x7f,
-        digest[offset + 1],
-        digest[offset + 2],
-        digest[offset + 3],
-    ]);
+    let bin = u32::from_be_bytes([digest[offset] & 0x7f, digest[offset + 1], digest[offset + 2], digest[offset + 3]]);
     bin % 10u32.pow(digits)
 }
 
@@ -63,9 +58,7 @@ pub fn otpauth_uri(issuer: &str, account: &str, secret: &[u8]) -> String {
     fn esc(s: &str) -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                    (b as char).to_string()
-                }
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
                 _ => format!("%{b:02X}"),
             })
             .collect()
@@ -107,16 +100,8 @@ mod tests {
         let code = code_at(RFC_SECRET, t);
         let step = verify(RFC_SECRET, &code, t + 30, None).expect("previous step accepted");
         assert_eq!(step, step_of(t));
-        assert_eq!(
-            verify(RFC_SECRET, &code, t + 90, None),
-            None,
-            "two steps late"
-        );
-        assert_eq!(
-            verify(RFC_SECRET, &code, t, Some(step)),
-            None,
-            "replay refused"
-        );
+        assert_eq!(verify(RFC_SECRET, &code, t + 90, None), None, "two steps late");
+        assert_eq!(verify(RFC_SECRET, &code, t, Some(step)), None, "replay refused");
         assert_eq!(verify(RFC_SECRET, "12345", t, None), None);
         assert_eq!(verify(RFC_SECRET, "abcdef", t, None), None);
     }
@@ -124,9 +109,6 @@ mod tests {
     #[test]
     fn uri_escapes_and_encodes() {
         let uri = otpauth_uri("palmgrid", "admin user", b"\x00\x01");
-        assert!(
-            uri.starts_with("otpauth://totp/palmgrid:admin%20user?secret=AAAQ&"),
-            "{uri}"
-        );
+        assert!(uri.starts_with("otpauth://totp/palmgrid:admin%20user?secret=AAAQ&"), "{uri}");
     }
 }

@@ -4,19 +4,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Zone {
     /// The internet-facing app gateway (phones).
@@ -30,12 +18,7 @@ pub enum Zone {
 }
 
 impl Zone {
-    pub const ALL: [Zone; 4] = [
-        Zone::Internet,
-        Zone::Contractor,
-        Zone::Government,
-        Zone::PoliceVideo,
-    ];
+    pub const ALL: [Zone; 4] = [Zone::Internet, Zone::Contractor, Zone::Government, Zone::PoliceVideo];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -76,10 +59,7 @@ mod tests {
     #[test]
     fn police_video_is_only_visible_on_the_police_listener() {
         for listener in Zone::ALL {
-            assert_eq!(
-                Zone::PoliceVideo.visible_on(listener),
-                listener == Zone::PoliceVideo
-            );
+            assert_eq!(Zone::PoliceVideo.visible_on(listener), listener == Zone::PoliceVideo);
             assert!(Zone::Government.visible_on(listener));
         }
     }

@@ -63,7 +63,8 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-const COLS: &str = "seq, ts_ms, actor_id, actor_name, actor_role, source, action, target, result, details, prev_hash, hash";
+const COLS: &str =
+    "seq, ts_ms, actor_id, actor_name, actor_role, source, action, target, result, details, prev_hash, hash";
 
 impl Store {
     /// Appends a record to the chain and returns the stored entry. The write is committed
@@ -71,9 +72,8 @@ impl Store {
     pub async fn append_audit(&self, ts_ms: i64, record: AuditRecord) -> Result<AuditEntry> {
         let _guard = self.audit_lock.lock().await;
         let sql_last = format!("SELECT {COLS} FROM audit_log ORDER BY seq DESC LIMIT 1");
-        let sql_insert = format!(
-            "INSERT INTO audit_log ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-        );
+        let sql_insert =
+            format!("INSERT INTO audit_log ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
         // Another process (a CLI command beside the server) may append at the same time;
         // the primary key on seq turns that race into a conflict, and we retry.
         let mut attempt = 0;
@@ -83,14 +83,8 @@ impl Store {
                 async {
                     let mut tx = p.begin().await?;
                     let last: Option<AuditRow> =
-                        sqlx::query_as(sqlx::AssertSqlSafe(sql_last.clone()))
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    let entry = next_entry(
-                        last.as_ref().map(|l| (l.seq, l.hash.as_str())),
-                        ts_ms,
-                        record.clone(),
-                    );
+                        sqlx::query_as(sqlx::AssertSqlSafe(sql_last.clone())).fetch_optional(&mut *tx).await?;
+                    let entry = next_entry(last.as_ref().map(|l| (l.seq, l.hash.as_str())), ts_ms, record.clone());
                     let r = &entry.record;
                     sqlx::query(sqlx::AssertSqlSafe(sql_insert.clone()))
                         .bind(entry.seq)
@@ -130,10 +124,7 @@ impl Store {
              AND ($4 IS NULL OR ts_ms >= $4) AND ($5 IS NULL OR ts_ms < $5) AND ($6 IS NULL OR seq < $6) \
              ORDER BY seq DESC LIMIT $7"
         );
-        let like = f
-            .action_prefix
-            .as_ref()
-            .map(|a| format!("{}%", a.replace(['%', '_'], "")));
+        let like = f.action_prefix.as_ref().map(|a| format!("{}%", a.replace(['%', '_'], "")));
         let rows: Vec<AuditRow> = on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(&f.actor_name)
             .bind(&like)
@@ -150,37 +141,32 @@ impl Store {
     /// Entries with `seq > after`, oldest first, at most `limit` (for streaming verification).
     pub async fn audit_page(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
         let sql = format!("SELECT {COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
-        let rows: Vec<AuditRow> = on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(after)
-            .bind(limit)
-            .fetch_all(p)
-            .await?);
+        let rows: Vec<AuditRow> =
+            on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(after).bind(limit).fetch_all(p).await?);
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     /// The newest entry's (seq, hash).
     pub async fn audit_head(&self) -> Result<Option<(i64, String)>> {
-        Ok(on_pool!(self, |p| sqlx::query_as(
-            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
-        )
-        .fetch_optional(p)
-        .await?))
+        Ok(on_pool!(self, |p| sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(p)
+            .await?))
     }
 
     pub async fn insert_checkpoint(&self, c: &Checkpoint) -> Result<()> {
         on_pool!(self, |p| {
             sqlx::query(
-            "INSERT INTO audit_checkpoints (seq, hash, ts_ms, signature, public_key) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (seq) DO NOTHING"
-        )
-        .bind(c.seq)
-        .bind(&c.hash)
-        .bind(c.ts_ms)
-        .bind(&c.signature)
-        .bind(&c.public_key)
-        .execute(p)
-        .await?
-        .rows_affected()
+                "INSERT INTO audit_checkpoints (seq, hash, ts_ms, signature, public_key) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (seq) DO NOTHING",
+            )
+            .bind(c.seq)
+            .bind(&c.hash)
+            .bind(c.ts_ms)
+            .bind(&c.signature)
+            .bind(&c.public_key)
+            .execute(p)
+            .await?
+            .rows_affected()
         });
         Ok(())
     }
@@ -204,10 +190,6 @@ impl Store {
     }
 
     pub async fn last_checkpoint_seq(&self) -> Result<Option<i64>> {
-        Ok(on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT MAX(seq) FROM audit_checkpoints"
-        )
-        .fetch_one(p)
-        .await?))
+        Ok(on_pool!(self, |p| sqlx::query_scalar("SELECT MAX(seq) FROM audit_checkpoints").fetch_one(p).await?))
     }
 }

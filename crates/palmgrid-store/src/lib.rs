@@ -19,9 +19,7 @@ pub use sessions::SessionRow;
 pub use users::{MembershipRow, UserRow};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -88,11 +86,8 @@ impl Store {
     /// Opens `url`: `postgres://…`/`postgresql://…` or `sqlite:PATH`.
     pub async fn connect(url: &str) -> Result<Store> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
-                .await?;
+            let pool =
+                PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
             Ok(Store::from_pool(DbPool::Postgres(pool)))
         } else if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)?;
@@ -117,18 +112,12 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts)
-            .await?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
         Ok(Store::from_pool(DbPool::Sqlite(pool)))
     }
 
     fn from_pool(pool: DbPool) -> Store {
-        Store {
-            pool,
-            audit_lock: Default::default(),
-        }
+        Store { pool, audit_lock: Default::default() }
     }
 
     pub fn backend(&self) -> Backend {
@@ -150,10 +139,7 @@ impl Store {
     /// Runs one raw SQL statement. Only for tests and tools that simulate an attacker
     /// with database access; the application never calls it.
     pub async fn execute_raw(&self, sql: &str) -> Result<u64> {
-        let n = on_pool!(self, |p| sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(p)
-            .await?
-            .rows_affected());
+        let n = on_pool!(self, |p| sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(p).await?.rows_affected());
         Ok(n)
     }
 

@@ -35,43 +35,29 @@ impl Store {
 
     pub async fn region(&self, id: &str) -> Result<Option<RegionRow>> {
         let sql = format!("SELECT {COLS} FROM regions WHERE id = $1");
-        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(p)
-            .await?))
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(p).await?))
     }
 
     pub async fn region_by_code(&self, code: &str) -> Result<Option<RegionRow>> {
         let sql = format!("SELECT {COLS} FROM regions WHERE code = $1");
-        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(code)
-            .fetch_optional(p)
-            .await?))
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code).fetch_optional(p).await?))
     }
 
     /// Every region, ordered by code (so parents come before children).
     pub async fn list_regions(&self) -> Result<Vec<RegionRow>> {
         let sql = format!("SELECT {COLS} FROM regions ORDER BY code");
-        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_all(p)
-            .await?))
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?))
     }
 
     pub async fn rename_region(&self, id: &str, name: &str, now_ms: i64) -> Result<()> {
-        let n = on_pool!(self, |p| sqlx::query(
-            "UPDATE regions SET name = $1, updated_ms = $2 WHERE id = $3"
-        )
-        .bind(name)
-        .bind(now_ms)
-        .bind(id)
-        .execute(p)
-        .await?
-        .rows_affected());
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        let n = on_pool!(self, |p| sqlx::query("UPDATE regions SET name = $1, updated_ms = $2 WHERE id = $3")
+            .bind(name)
+            .bind(now_ms)
+            .bind(id)
+            .execute(p)
+            .await?
+            .rows_affected());
+        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
     /// Deletes a region that has no children and no memberships.
@@ -84,24 +70,16 @@ impl Store {
         .fetch_one(p)
         .await?);
         if children > 0 {
-            return Err(StoreError::Conflict(format!(
-                "region has {children} child regions"
-            )));
+            return Err(StoreError::Conflict(format!("region has {children} child regions")));
         }
         if members > 0 {
-            return Err(StoreError::Conflict(format!(
-                "region has {members} memberships"
-            )));
+            return Err(StoreError::Conflict(format!("region has {members} memberships")));
         }
         let n = on_pool!(self, |p| sqlx::query("DELETE FROM regions WHERE id = $1")
             .bind(id)
             .execute(p)
             .await?
             .rows_affected());
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 }

@@ -18,20 +18,20 @@ impl Store {
     pub async fn insert_session(&self, s: &SessionRow) -> Result<()> {
         on_pool!(self, |p| {
             sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_ms, last_seen_ms, expires_ms, idle_timeout_ms, \
-             mfa_ok, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        )
-        .bind(&s.token_hash)
-        .bind(&s.user_id)
-        .bind(s.created_ms)
-        .bind(s.last_seen_ms)
-        .bind(s.expires_ms)
-        .bind(s.idle_timeout_ms)
-        .bind(s.mfa_ok)
-        .bind(&s.source)
-        .execute(p)
-        .await?
-        .rows_affected()
+                "INSERT INTO sessions (token_hash, user_id, created_ms, last_seen_ms, expires_ms, idle_timeout_ms, \
+             mfa_ok, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&s.token_hash)
+            .bind(&s.user_id)
+            .bind(s.created_ms)
+            .bind(s.last_seen_ms)
+            .bind(s.expires_ms)
+            .bind(s.idle_timeout_ms)
+            .bind(s.mfa_ok)
+            .bind(&s.source)
+            .execute(p)
+            .await?
+            .rows_affected()
         });
         Ok(())
     }
@@ -39,59 +39,51 @@ impl Store {
     pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
         Ok(on_pool!(self, |p| {
             sqlx::query_as(
-            "SELECT token_hash, user_id, created_ms, last_seen_ms, expires_ms, idle_timeout_ms, mfa_ok, source \
-             FROM sessions WHERE token_hash = $1"
-        )
-        .bind(token_hash)
-        .fetch_optional(p)
-        .await?
+                "SELECT token_hash, user_id, created_ms, last_seen_ms, expires_ms, idle_timeout_ms, mfa_ok, source \
+             FROM sessions WHERE token_hash = $1",
+            )
+            .bind(token_hash)
+            .fetch_optional(p)
+            .await?
         }))
     }
 
     pub async fn touch_session(&self, token_hash: &str, now_ms: i64) -> Result<()> {
-        on_pool!(self, |p| sqlx::query(
-            "UPDATE sessions SET last_seen_ms = $1 WHERE token_hash = $2"
-        )
-        .bind(now_ms)
-        .bind(token_hash)
-        .execute(p)
-        .await?
-        .rows_affected());
+        on_pool!(self, |p| sqlx::query("UPDATE sessions SET last_seen_ms = $1 WHERE token_hash = $2")
+            .bind(now_ms)
+            .bind(token_hash)
+            .execute(p)
+            .await?
+            .rows_affected());
         Ok(())
     }
 
     pub async fn set_session_mfa(&self, token_hash: &str, mfa_ok: bool) -> Result<()> {
-        on_pool!(self, |p| sqlx::query(
-            "UPDATE sessions SET mfa_ok = $1 WHERE token_hash = $2"
-        )
-        .bind(mfa_ok)
-        .bind(token_hash)
-        .execute(p)
-        .await?
-        .rows_affected());
+        on_pool!(self, |p| sqlx::query("UPDATE sessions SET mfa_ok = $1 WHERE token_hash = $2")
+            .bind(mfa_ok)
+            .bind(token_hash)
+            .execute(p)
+            .await?
+            .rows_affected());
         Ok(())
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<bool> {
-        let n = on_pool!(self, |p| sqlx::query(
-            "DELETE FROM sessions WHERE token_hash = $1"
-        )
-        .bind(token_hash)
-        .execute(p)
-        .await?
-        .rows_affected());
+        let n = on_pool!(self, |p| sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(p)
+            .await?
+            .rows_affected());
         Ok(n > 0)
     }
 
     /// Revokes every session of a user (password change, disable, role change).
     pub async fn delete_sessions_of(&self, user_id: &str) -> Result<u64> {
-        Ok(on_pool!(self, |p| sqlx::query(
-            "DELETE FROM sessions WHERE user_id = $1"
-        )
-        .bind(user_id)
-        .execute(p)
-        .await?
-        .rows_affected()))
+        Ok(on_pool!(self, |p| sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(p)
+            .await?
+            .rows_affected()))
     }
 
     /// Drops sessions past their absolute or idle expiry.
@@ -106,20 +98,13 @@ impl Store {
     }
 
     /// Records a failed login and returns the number of failures at or after `since_ms`.
-    pub async fn record_login_failure(
-        &self,
-        username: &str,
-        now_ms: i64,
-        since_ms: i64,
-    ) -> Result<i64> {
-        on_pool!(self, |p| sqlx::query(
-            "INSERT INTO login_failures (username, ts_ms) VALUES ($1, $2)"
-        )
-        .bind(username)
-        .bind(now_ms)
-        .execute(p)
-        .await?
-        .rows_affected());
+    pub async fn record_login_failure(&self, username: &str, now_ms: i64, since_ms: i64) -> Result<i64> {
+        on_pool!(self, |p| sqlx::query("INSERT INTO login_failures (username, ts_ms) VALUES ($1, $2)")
+            .bind(username)
+            .bind(now_ms)
+            .execute(p)
+            .await?
+            .rows_affected());
         Ok(on_pool!(self, |p| sqlx::query_scalar(
             "SELECT COUNT(*) FROM login_failures WHERE username = $1 AND ts_ms >= $2"
         )
@@ -130,13 +115,11 @@ impl Store {
     }
 
     pub async fn clear_login_failures(&self, username: &str) -> Result<()> {
-        on_pool!(self, |p| sqlx::query(
-            "DELETE FROM login_failures WHERE username = $1"
-        )
-        .bind(username)
-        .execute(p)
-        .await?
-        .rows_affected());
+        on_pool!(self, |p| sqlx::query("DELETE FROM login_failures WHERE username = $1")
+            .bind(username)
+            .execute(p)
+            .await?
+            .rows_affected());
         Ok(())
     }
 
@@ -166,13 +149,11 @@ impl Store {
 
     /// Lifts a lockout (an administrator's unlock).
     pub async fn unlock_username(&self, username: &str) -> Result<()> {
-        on_pool!(self, |p| sqlx::query(
-            "DELETE FROM lockouts WHERE username = $1"
-        )
-        .bind(username)
-        .execute(p)
-        .await?
-        .rows_affected());
+        on_pool!(self, |p| sqlx::query("DELETE FROM lockouts WHERE username = $1")
+            .bind(username)
+            .execute(p)
+            .await?
+            .rows_affected());
         self.clear_login_failures(username).await
     }
 }

@@ -38,12 +38,7 @@ impl TestDb {
         let path = dir.join("palmgrid.db");
         let store = Store::open_sqlite(&path).await.expect("open sqlite");
         store.migrate().await.expect("migrate sqlite");
-        TestDb {
-            store,
-            url: format!("sqlite:{}", path.display()),
-            dir,
-            pg: None,
-        }
+        TestDb { store, url: format!("sqlite:{}", path.display()), dir, pg: None }
     }
 
     /// `None` (after printing the reason) when PostgreSQL is unavailable and not required.
@@ -54,31 +49,19 @@ impl TestDb {
             Ok(s) => s,
             Err(e) => {
                 if required {
-                    panic!(
-                        "PostgreSQL required (PALMGRID_REQUIRE_PG=1) but {base} is unreachable: {e}"
-                    );
+                    panic!("PostgreSQL required (PALMGRID_REQUIRE_PG=1) but {base} is unreachable: {e}");
                 }
-                eprintln!(
-                    "SKIPPED PostgreSQL variant: cannot reach {base} ({e}); set PALMGRID_TEST_PG"
-                );
+                eprintln!("SKIPPED PostgreSQL variant: cannot reach {base} ({e}); set PALMGRID_TEST_PG");
                 return None;
             }
         };
         let name = format!("palmgrid_t_{}", uuid::Uuid::new_v4().simple());
-        admin
-            .execute_raw(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create test database");
+        admin.execute_raw(&format!("CREATE DATABASE {name}")).await.expect("create test database");
         admin.close().await;
         let url = replace_db(&base, &name);
         let store = Store::connect(&url).await.expect("connect test database");
         store.migrate().await.expect("migrate postgres");
-        Some(TestDb {
-            store,
-            url,
-            dir: scratch_dir(),
-            pg: Some((base, name)),
-        })
+        Some(TestDb { store, url, dir: scratch_dir(), pg: Some((base, name)) })
     }
 
     /// Closes the pool and drops the PostgreSQL database / removes the temp dir.
@@ -87,9 +70,7 @@ impl TestDb {
         if let Some((base, name)) = self.pg
             && let Ok(admin) = Store::connect(&base).await
         {
-            let _ = admin
-                .execute_raw(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .await;
+            let _ = admin.execute_raw(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
             admin.close().await;
         }
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -124,9 +105,7 @@ macro_rules! both_backends {
 
             #[tokio::test]
             async fn sqlite() {
-                let db = $crate::testing::TestDb::new($crate::Backend::Sqlite)
-                    .await
-                    .unwrap();
+                let db = $crate::testing::TestDb::new($crate::Backend::Sqlite).await.unwrap();
                 ($body)(db.store.clone()).await;
                 db.cleanup().await;
             }
@@ -149,14 +128,8 @@ mod tests {
 
     #[test]
     fn replaces_database_name() {
-        assert_eq!(
-            replace_db("postgres://postgres@127.0.0.1:5432/test", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            replace_db("postgres://h/test?sslmode=disable", "x"),
-            "postgres://h/x?sslmode=disable"
-        );
+        assert_eq!(replace_db("postgres://postgres@127.0.0.1:5432/test", "x"), "postgres://postgres@127.0.0.1:5432/x");
+        assert_eq!(replace_db("postgres://h/test?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
         assert_eq!(replace_db("postgres://h", "x"), "postgres://h/x");
     }
 }

@@ -33,9 +33,7 @@ const USER_COLS: &str = "id, username, display_name, password_hash, disabled, to
 
 impl Store {
     pub async fn insert_user(&self, u: &UserRow) -> Result<()> {
-        let sql = format!(
-            "INSERT INTO users ({USER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        );
+        let sql = format!("INSERT INTO users ({USER_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
         on_pool!(self, |p| sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&u.id)
             .bind(&u.username)
@@ -56,67 +54,43 @@ impl Store {
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLS} FROM users WHERE username = $1");
-        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(username)
-            .fetch_optional(p)
-            .await?))
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(username).fetch_optional(p).await?))
     }
 
     pub async fn user_by_id(&self, id: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLS} FROM users WHERE id = $1");
-        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(p)
-            .await?))
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(p).await?))
     }
 
     pub async fn list_users(&self) -> Result<Vec<UserRow>> {
         let sql = format!("SELECT {USER_COLS} FROM users ORDER BY username");
-        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_all(p)
-            .await?))
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?))
     }
 
     pub async fn count_users(&self) -> Result<i64> {
-        Ok(on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM users"
-        )
-        .fetch_one(p)
-        .await?))
+        Ok(on_pool!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(p).await?))
     }
 
     pub async fn update_password(&self, id: &str, hash: &str, now_ms: i64) -> Result<()> {
-        let n = on_pool!(self, |p| sqlx::query(
-            "UPDATE users SET password_hash = $1, updated_ms = $2 WHERE id = $3"
-        )
-        .bind(hash)
-        .bind(now_ms)
-        .bind(id)
-        .execute(p)
-        .await?
-        .rows_affected());
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        let n = on_pool!(self, |p| sqlx::query("UPDATE users SET password_hash = $1, updated_ms = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(now_ms)
+            .bind(id)
+            .execute(p)
+            .await?
+            .rows_affected());
+        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
     pub async fn set_user_disabled(&self, id: &str, disabled: bool, now_ms: i64) -> Result<()> {
-        let n = on_pool!(self, |p| sqlx::query(
-            "UPDATE users SET disabled = $1, updated_ms = $2 WHERE id = $3"
-        )
-        .bind(disabled)
-        .bind(now_ms)
-        .bind(id)
-        .execute(p)
-        .await?
-        .rows_affected());
-        if n == 0 {
-            Err(StoreError::NotFound)
-        } else {
-            Ok(())
-        }
+        let n = on_pool!(self, |p| sqlx::query("UPDATE users SET disabled = $1, updated_ms = $2 WHERE id = $3")
+            .bind(disabled)
+            .bind(now_ms)
+            .bind(id)
+            .execute(p)
+            .await?
+            .rows_affected());
+        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
     /// Stores a pending (not yet enabled) TOTP secret and replaces the recovery codes.
@@ -138,10 +112,7 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
             for h in recovery_hashes {
                 sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
                     .bind(id)
@@ -155,13 +126,7 @@ impl Store {
     }
 
     /// Enables TOTP and/or records the last accepted step (replay protection).
-    pub async fn set_totp_state(
-        &self,
-        id: &str,
-        enabled: bool,
-        last_step: Option<i64>,
-        now_ms: i64,
-    ) -> Result<()> {
+    pub async fn set_totp_state(&self, id: &str, enabled: bool, last_step: Option<i64>, now_ms: i64) -> Result<()> {
         on_pool!(self, |p| sqlx::query(
             "UPDATE users SET totp_enabled = $1, totp_last_step = $2, updated_ms = $3 WHERE id = $4"
         )
@@ -176,22 +141,17 @@ impl Store {
     }
 
     /// Marks a recovery code used; true if it existed and was unused.
-    pub async fn use_recovery_code(
-        &self,
-        user_id: &str,
-        code_hash: &str,
-        now_ms: i64,
-    ) -> Result<bool> {
+    pub async fn use_recovery_code(&self, user_id: &str, code_hash: &str, now_ms: i64) -> Result<bool> {
         let n = on_pool!(self, |p| {
             sqlx::query(
-            "UPDATE recovery_codes SET used_ms = $1 WHERE user_id = $2 AND code_hash = $3 AND used_ms IS NULL"
-        )
-        .bind(now_ms)
-        .bind(user_id)
-        .bind(code_hash)
-        .execute(p)
-        .await?
-        .rows_affected()
+                "UPDATE recovery_codes SET used_ms = $1 WHERE user_id = $2 AND code_hash = $3 AND used_ms IS NULL",
+            )
+            .bind(now_ms)
+            .bind(user_id)
+            .bind(code_hash)
+            .execute(p)
+            .await?
+            .rows_affected()
         });
         Ok(n == 1)
     }
@@ -206,29 +166,27 @@ impl Store {
     ) -> Result<()> {
         on_pool!(self, |p| {
             sqlx::query(
-            "INSERT INTO memberships (id, user_id, role, region_id, created_ms) VALUES ($1, $2, $3, $4, $5)"
-        )
-        .bind(id)
-        .bind(user_id)
-        .bind(role)
-        .bind(region_id)
-        .bind(now_ms)
-        .execute(p)
-        .await?
-        .rows_affected()
+                "INSERT INTO memberships (id, user_id, role, region_id, created_ms) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(user_id)
+            .bind(role)
+            .bind(region_id)
+            .bind(now_ms)
+            .execute(p)
+            .await?
+            .rows_affected()
         });
         Ok(())
     }
 
     pub async fn delete_membership(&self, id: &str) -> Result<MembershipRow> {
         let m = self.membership(id).await?.ok_or(StoreError::NotFound)?;
-        on_pool!(self, |p| sqlx::query(
-            "DELETE FROM memberships WHERE id = $1"
-        )
-        .bind(id)
-        .execute(p)
-        .await?
-        .rows_affected());
+        on_pool!(self, |p| sqlx::query("DELETE FROM memberships WHERE id = $1")
+            .bind(id)
+            .execute(p)
+            .await?
+            .rows_affected());
         Ok(m)
     }
 

@@ -67,10 +67,7 @@ impl Default for Config {
             database_url: None,
             log: "info".into(),
             log_format: "text".into(),
-            listeners: vec![ListenerConfig {
-                addr: "127.0.0.1:8080".into(),
-                zone: default_zone(),
-            }],
+            listeners: vec![ListenerConfig { addr: "127.0.0.1:8080".into(), zone: default_zone() }],
             auth: AuthSection::default(),
         }
     }
@@ -81,8 +78,8 @@ impl Config {
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         let mut c = match file {
             Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
+                let text =
+                    std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
                 toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
             }
             None => Config::default(),
@@ -108,15 +105,8 @@ impl Config {
 
     /// Replaces the listeners by one at `addr`, keeping the first listener's zone.
     pub fn set_listen(&mut self, addr: &str) {
-        let zone = self
-            .listeners
-            .first()
-            .map(|l| l.zone.clone())
-            .unwrap_or_else(default_zone);
-        self.listeners = vec![ListenerConfig {
-            addr: addr.to_owned(),
-            zone,
-        }];
+        let zone = self.listeners.first().map(|l| l.zone.clone()).unwrap_or_else(default_zone);
+        self.listeners = vec![ListenerConfig { addr: addr.to_owned(), zone }];
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {
@@ -151,9 +141,7 @@ impl Config {
 
     /// The database URL to use: the configured one or SQLite in the data directory.
     pub fn database_url(&self) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite:{}", self.data_dir.join("palmgrid.db").display()))
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite:{}", self.data_dir.join("palmgrid.db").display()))
     }
 }
 

@@ -15,11 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(
-    name = "palmgrid",
-    version,
-    about = "网格化视频监控 + 掌上社区: grid-based community video and governance"
-)]
+#[command(name = "palmgrid", version, about = "网格化视频监控 + 掌上社区: grid-based community video and governance")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -97,10 +93,7 @@ enum AuditCommand {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match rt.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
@@ -114,32 +107,16 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(args, false).await?,
         Command::Demo(args) => serve(args, true).await?,
-        Command::User {
-            command:
-                UserCommand::Add {
-                    username,
-                    display_name,
-                    role,
-                    region,
-                    storage,
-                },
-        } => user_add(storage, &username, display_name, &role, region.as_deref()).await?,
-        Command::Audit {
-            command: AuditCommand::Verify { storage },
-        } => return audit_verify(storage).await,
-        Command::Openapi => println!(
-            "{}",
-            serde_json::to_string_pretty(palmgrid_api::routes::openapi())?
-        ),
+        Command::User { command: UserCommand::Add { username, display_name, role, region, storage } } => {
+            user_add(storage, &username, display_name, &role, region.as_deref()).await?
+        }
+        Command::Audit { command: AuditCommand::Verify { storage } } => return audit_verify(storage).await,
+        Command::Openapi => println!("{}", serde_json::to_string_pretty(palmgrid_api::routes::openapi())?),
     }
     Ok(std::process::ExitCode::SUCCESS)
 }
 
-fn load_config(
-    file: Option<&std::path::Path>,
-    storage: &StorageArgs,
-    listen: Option<&str>,
-) -> anyhow::Result<Config> {
+fn load_config(file: Option<&std::path::Path>, storage: &StorageArgs, listen: Option<&str>) -> anyhow::Result<Config> {
     let mut c = Config::load(file)?;
     if let Some(d) = &storage.data_dir {
         c.data_dir = d.clone();
@@ -155,9 +132,7 @@ fn load_config(
 
 fn init_logging(c: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&c.log).unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if c.log_format == "json" {
         builder.json().init();
     } else {
@@ -166,12 +141,9 @@ fn init_logging(c: &Config) {
 }
 
 async fn open_store(c: &Config) -> anyhow::Result<Store> {
-    std::fs::create_dir_all(&c.data_dir)
-        .with_context(|| format!("creating data dir {}", c.data_dir.display()))?;
+    std::fs::create_dir_all(&c.data_dir).with_context(|| format!("creating data dir {}", c.data_dir.display()))?;
     let url = c.database_url();
-    let store = Store::connect(&url)
-        .await
-        .with_context(|| format!("opening database {}", redact(&url)))?;
+    let store = Store::connect(&url).await.with_context(|| format!("opening database {}", redact(&url)))?;
     store.migrate().await.context("applying migrations")?;
     Ok(store)
 }
@@ -191,15 +163,10 @@ fn redact(url: &str) -> String {
 }
 
 async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
-    let c = load_config(
-        args.config.as_deref(),
-        &args.storage,
-        args.listen.as_deref(),
-    )?;
+    let c = load_config(args.config.as_deref(), &args.storage, args.listen.as_deref())?;
     init_logging(&c);
     let store = open_store(&c).await?;
-    let signer =
-        AuditSigner::load_or_create(&c.data_dir).context("loading the audit signing key")?;
+    let signer = AuditSigner::load_or_create(&c.data_dir).context("loading the audit signing key")?;
     let mut auth = c.auth_config();
     if demo_mode {
         // Demo accounts have no authenticator app; TOTP stays available but optional.
@@ -207,15 +174,9 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
     }
     let app = App::new(store.clone(), Arc::new(SystemClock), auth, signer);
     if demo_mode {
-        demo::seed(&app)
-            .await
-            .context("seeding the demo district")?;
+        demo::seed(&app).await.context("seeding the demo district")?;
     }
-    if store
-        .count_role_holders(Role::DistrictAdmin.as_str())
-        .await?
-        == 0
-    {
+    if store.count_role_holders(Role::DistrictAdmin.as_str()).await? == 0 {
         bail!(
             "no administrator exists yet. Create the first one with\n  \
              palmgrid user add --username admin --role district_admin --data-dir {} < password-file\n\
@@ -228,38 +189,23 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
     let mut servers = Vec::new();
     for l in &c.listeners {
         let zone = Zone::parse(&l.zone).expect("validated");
-        let listener = tokio::net::TcpListener::bind(&l.addr)
-            .await
-            .with_context(|| format!("binding {}", l.addr))?;
+        let listener = tokio::net::TcpListener::bind(&l.addr).await.with_context(|| format!("binding {}", l.addr))?;
         let addr = listener.local_addr()?;
         println!("Listening on http://{addr} (zone {zone})");
         tracing::info!(%addr, %zone, "listening");
-        let state = ApiState {
-            app: app.clone(),
-            zone,
-            cookie_secure: c.auth.cookie_secure,
-        };
+        let state = ApiState { app: app.clone(), zone, cookie_secure: c.auth.cookie_secure };
         let mut rx = rx.clone();
-        servers.push(tokio::spawn(palmgrid_api::serve(
-            listener,
-            state,
-            async move {
-                let _ = rx.wait_for(|stop| *stop).await;
-            },
-        )));
+        servers.push(tokio::spawn(palmgrid_api::serve(listener, state, async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        })));
     }
     if demo_mode {
-        println!(
-            "palmgrid demo — 衡阳市石鼓区. Demo accounts (password {}):",
-            demo::DEMO_PASSWORD
-        );
+        println!("palmgrid demo — 衡阳市石鼓区. Demo accounts (password {}):", demo::DEMO_PASSWORD);
         for (user, name, role, _) in demo::DEMO_ACCOUNTS {
             println!("  {user:<10} {name} ({})", role.zh_name());
         }
         if !palmgrid_api::web::WEB_APP_BUILT {
-            println!(
-                "note: the web app was not built into this binary (npm missing); see the page at /"
-            );
+            println!("note: the web app was not built into this binary (npm missing); see the page at /");
         }
     }
 
@@ -336,12 +282,7 @@ async fn user_add(
     let c = load_config(None, &storage, None)?;
     let store = open_store(&c).await?;
     let signer = AuditSigner::load_or_create(&c.data_dir)?;
-    let app = App::new(
-        store.clone(),
-        Arc::new(SystemClock),
-        c.auth_config(),
-        signer,
-    );
+    let app = App::new(store.clone(), Arc::new(SystemClock), c.auth_config(), signer);
     eprintln!("Password for {username} (read from standard input, ≥ 12 characters):");
     let mut password = String::new();
     std::io::stdin().read_line(&mut password)?;
@@ -351,20 +292,10 @@ async fn user_add(
         display_name: display_name.unwrap_or_else(|| username.to_owned()),
         password,
     };
-    let u = app
-        .bootstrap_user(&new, role, region)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    app.checkpoint_now()
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let u = app.bootstrap_user(&new, role, region).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    app.checkpoint_now().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     store.close().await;
-    println!(
-        "created user {} ({}) with role {}",
-        u.username,
-        u.id,
-        role.as_str()
-    );
+    println!("created user {} ({}) with role {}", u.username, u.id, role.as_str());
     Ok(())
 }
 
@@ -372,14 +303,9 @@ async fn audit_verify(storage: StorageArgs) -> anyhow::Result<std::process::Exit
     let c = load_config(None, &storage, None)?;
     let url = c.database_url();
     if c.database_url.is_none() && !c.data_dir.join("palmgrid.db").exists() {
-        bail!(
-            "no database at {}",
-            c.data_dir.join("palmgrid.db").display()
-        );
+        bail!("no database at {}", c.data_dir.join("palmgrid.db").display());
     }
-    let store = Store::connect(&url)
-        .await
-        .with_context(|| format!("opening database {}", redact(&url)))?;
+    let store = Store::connect(&url).await.with_context(|| format!("opening database {}", redact(&url)))?;
     let trusted = audit::trusted_public_key(&c.data_dir);
     if trusted.is_none() {
         eprintln!(
@@ -395,9 +321,7 @@ async fn audit_verify(storage: StorageArgs) -> anyhow::Result<std::process::Exit
                 "audit log intact: {} entries, {} signed checkpoints (last at entry {})",
                 r.entries,
                 r.checkpoints,
-                r.last_checkpoint_seq
-                    .map(|s| s.to_string())
-                    .unwrap_or_else(|| "none".into())
+                r.last_checkpoint_seq.map(|s| s.to_string()).unwrap_or_else(|| "none".into())
             );
             Ok(std::process::ExitCode::SUCCESS)
         }
@@ -412,10 +336,7 @@ async fn audit_verify(storage: StorageArgs) -> anyhow::Result<std::process::Exit
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(
-            super::redact("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
+        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(super::redact("sqlite:/x"), "sqlite:/x");
     }

@@ -9,10 +9,7 @@ use palmgrid_store::AuditFilter;
 
 fn time_param(v: &Option<String>, name: &str) -> ApiResult<Option<i64>> {
     v.as_deref()
-        .map(|s| {
-            parse_rfc3339_ms(s)
-                .ok_or_else(|| ApiError::bad_request(format!("{name} must be RFC 3339")))
-        })
+        .map(|s| parse_rfc3339_ms(s).ok_or_else(|| ApiError::bad_request(format!("{name} must be RFC 3339"))))
         .transpose()
 }
 
@@ -35,7 +32,5 @@ pub async fn list(
         limit: q.limit.unwrap_or(100),
     };
     let entries = state.app.list_audit(&a.session, &a.ctx, filter).await?;
-    Ok(Json(ItemsView {
-        items: entries.into_iter().map(Into::into).collect(),
-    }))
+    Ok(Json(ItemsView { items: entries.into_iter().map(Into::into).collect() }))
 }

@@ -24,15 +24,8 @@ fn session_cookie(state: &ApiState, token: &str, max_age_s: i64) -> HeaderValue 
         (status = 401, description = "`invalid_credentials`, `totp_required` or `invalid_totp`", body = ErrorBody),
         (status = 429, description = "`account_locked`: too many failures for this user name", body = ErrorBody),
     ))]
-pub async fn login(
-    State(state): State<ApiState>,
-    Ctx(ctx): Ctx,
-    Json(req): Json<LoginRequest>,
-) -> ApiResult<Response> {
-    let out = state
-        .app
-        .login(&ctx, &req.username, &req.password, req.totp.as_deref())
-        .await?;
+pub async fn login(State(state): State<ApiState>, Ctx(ctx): Ctx, Json(req): Json<LoginRequest>) -> ApiResult<Response> {
+    let out = state.app.login(&ctx, &req.username, &req.password, req.totp.as_deref()).await?;
     let max_age = state.app.auth.absolute_lifetime_ms / 1000;
     let user = UserView {
         id: out.session.user_id.clone(),
@@ -40,27 +33,11 @@ pub async fn login(
         display_name: out.session.display_name.clone(),
         disabled: false,
         totp_enabled: out.session.totp_enabled,
-        memberships: out
-            .session
-            .memberships
-            .clone()
-            .into_iter()
-            .map(Into::into)
-            .collect(),
+        memberships: out.session.memberships.clone().into_iter().map(Into::into).collect(),
     };
     let mut headers = HeaderMap::new();
-    headers.insert(
-        header::SET_COOKIE,
-        session_cookie(&state, &out.token, max_age),
-    );
-    Ok((
-        headers,
-        Json(LoginResponse {
-            token: out.token,
-            user,
-        }),
-    )
-        .into_response())
+    headers.insert(header::SET_COOKIE, session_cookie(&state, &out.token, max_age));
+    Ok((headers, Json(LoginResponse { token: out.token, user })).into_response())
 }
 
 /// End the current session.
@@ -78,14 +55,8 @@ pub async fn logout(State(state): State<ApiState>, a: Authed) -> ApiResult<Respo
     responses((status = 200, body = MeView), (status = 401, body = ErrorBody)))]
 pub async fn me(State(state): State<ApiState>, a: Authed) -> ApiResult<Json<MeView>> {
     let s = &a.session;
-    state
-        .app
-        .authorize(s, authz::Action::ReadSelf, &authz::Resource::Myself)?;
-    let tabs = if s.totp_pending {
-        vec!["home", "me"]
-    } else {
-        authz::tabs(&s.actor)
-    };
+    state.app.authorize(s, authz::Action::ReadSelf, &authz::Resource::Myself)?;
+    let tabs = if s.totp_pending { vec!["home", "me"] } else { authz::tabs(&s.actor) };
     Ok(Json(MeView {
         user: UserView {
             id: s.user_id.clone(),
@@ -111,20 +82,14 @@ pub async fn change_password(
     a: Authed,
     Json(req): Json<PasswordChangeRequest>,
 ) -> ApiResult<StatusCode> {
-    state
-        .app
-        .change_own_password(&a.session, &a.ctx, &req.old_password, &req.new_password)
-        .await?;
+    state.app.change_own_password(&a.session, &a.ctx, &req.old_password, &req.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Start TOTP enrolment: a secret for the authenticator app and ten recovery codes.
 #[utoipa::path(post, path = "/api/v1/auth/totp/enroll", tag = "auth",
     responses((status = 200, body = TotpEnrollView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn totp_enroll(
-    State(state): State<ApiState>,
-    a: Authed,
-) -> ApiResult<Json<TotpEnrollView>> {
+pub async fn totp_enroll(State(state): State<ApiState>, a: Authed) -> ApiResult<Json<TotpEnrollView>> {
     let e = state.app.totp_enroll(&a.session, &a.ctx).await?;
     Ok(Json(TotpEnrollView {
         secret_base32: e.secret_base32,
@@ -141,9 +106,6 @@ pub async fn totp_confirm(
     a: Authed,
     Json(req): Json<TotpConfirmRequest>,
 ) -> ApiResult<StatusCode> {
-    state
-        .app
-        .totp_confirm(&a.session, &a.ctx, &req.code)
-        .await?;
+    state.app.totp_confirm(&a.session, &a.ctx, &req.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }

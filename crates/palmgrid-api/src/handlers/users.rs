@@ -11,17 +11,9 @@ use palmgrid_app::users::NewUser;
 /// All user accounts with their grants.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users",
     responses((status = 200, body = ItemsView<UserView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list(
-    State(state): State<ApiState>,
-    a: Authed,
-) -> ApiResult<Json<ItemsView<UserView>>> {
+pub async fn list(State(state): State<ApiState>, a: Authed) -> ApiResult<Json<ItemsView<UserView>>> {
     let users = state.app.list_users(&a.session).await?;
-    Ok(Json(ItemsView {
-        items: users
-            .into_iter()
-            .map(|(u, m)| UserView::new(u, m))
-            .collect(),
-    }))
+    Ok(Json(ItemsView { items: users.into_iter().map(|(u, m)| UserView::new(u, m)).collect() }))
 }
 
 /// Create a user account (password ≥ 12 characters, not the user name).
@@ -33,11 +25,7 @@ pub async fn create(
     a: Authed,
     Json(req): Json<NewUserRequest>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
-    let new = NewUser {
-        username: req.username,
-        display_name: req.display_name,
-        password: req.password,
-    };
+    let new = NewUser { username: req.username, display_name: req.display_name, password: req.password };
     let u = state.app.create_user(&a.session, &a.ctx, &new).await?;
     Ok((StatusCode::CREATED, Json(UserView::new(u, vec![]))))
 }
@@ -45,11 +33,7 @@ pub async fn create(
 /// One user account.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get(
-    State(state): State<ApiState>,
-    a: Authed,
-    Path(id): Path<String>,
-) -> ApiResult<Json<UserView>> {
+pub async fn get(State(state): State<ApiState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<UserView>> {
     let (u, m) = state.app.get_user(&a.session, &id).await?;
     Ok(Json(UserView::new(u, m)))
 }
@@ -65,16 +49,10 @@ pub async fn patch(
     Json(req): Json<UserPatch>,
 ) -> ApiResult<Json<UserView>> {
     if let Some(pw) = &req.password {
-        state
-            .app
-            .reset_password(&a.session, &a.ctx, &id, pw)
-            .await?;
+        state.app.reset_password(&a.session, &a.ctx, &id, pw).await?;
     }
     if let Some(d) = req.disabled {
-        state
-            .app
-            .set_user_disabled(&a.session, &a.ctx, &id, d)
-            .await?;
+        state.app.set_user_disabled(&a.session, &a.ctx, &id, d).await?;
     }
     let (u, m) = state.app.get_user(&a.session, &id).await?;
     Ok(Json(UserView::new(u, m)))
@@ -91,27 +69,14 @@ pub async fn grant(
     Path(id): Path<String>,
     Json(req): Json<GrantRequest>,
 ) -> ApiResult<(StatusCode, Json<MembershipView>)> {
-    let m = state
-        .app
-        .grant_role(
-            &a.session,
-            &a.ctx,
-            &id,
-            req.role,
-            req.region_code.as_deref(),
-        )
-        .await?;
+    let m = state.app.grant_role(&a.session, &a.ctx, &id, req.role, req.region_code.as_deref()).await?;
     Ok((StatusCode::CREATED, Json(m.into())))
 }
 
 /// Revoke a grant.
 #[utoipa::path(delete, path = "/api/v1/memberships/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn revoke(
-    State(state): State<ApiState>,
-    a: Authed,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
+pub async fn revoke(State(state): State<ApiState>, a: Authed, Path(id): Path<String>) -> ApiResult<StatusCode> {
     state.app.revoke_role(&a.session, &a.ctx, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

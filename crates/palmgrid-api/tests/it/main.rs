@@ -22,30 +22,18 @@ impl TestApp {
     async fn spawn(backend: Backend, auth: AuthConfig) -> Option<TestApp> {
         let db = TestDb::new(backend).await?;
         let clock = ManualClock::new(1_800_000_000_000);
-        let app = App::new(
-            db.store.clone(),
-            Arc::new(clock),
-            auth,
-            AuditSigner::ephemeral(),
-        );
+        let app = App::new(db.store.clone(), Arc::new(clock), auth, AuditSigner::ephemeral());
         demo::seed(&app).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let state = ApiState {
-            app: app.clone(),
-            zone: Zone::Internet,
-            cookie_secure: false,
-        };
+        let state = ApiState { app: app.clone(), zone: Zone::Internet, cookie_secure: false };
         tokio::spawn(palmgrid_api::serve(listener, state, async {
             let _ = rx.await;
         }));
         Some(TestApp {
             base: format!("http://{addr}"),
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
+            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             db,
             app,
             shutdown: tx,
@@ -57,13 +45,7 @@ impl TestApp {
         self.db.cleanup().await;
     }
 
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
+    async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
         let mut req = self.client.request(method, format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -74,10 +56,7 @@ impl TestApp {
         let resp = req.send().await.unwrap();
         let status = resp.status();
         let text = resp.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
     async fn login(&self, user: &str) -> String {
@@ -95,10 +74,7 @@ impl TestApp {
 }
 
 fn demo_auth() -> AuthConfig {
-    AuthConfig {
-        enforce_totp: false,
-        ..AuthConfig::for_tests()
-    }
+    AuthConfig { enforce_totp: false, ..AuthConfig::for_tests() }
 }
 
 macro_rules! http_test {
@@ -130,76 +106,25 @@ macro_rules! http_test {
 }
 
 http_test!(health_headers_and_errors, demo_auth(), |t| {
-    let resp = t
-        .client
-        .get(format!("{}/healthz", t.base))
-        .send()
-        .await
-        .unwrap();
+    let resp = t.client.get(format!("{}/healthz", t.base)).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     let h = resp.headers();
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["x-frame-options"], "DENY");
-    assert!(
-        h["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .contains("frame-ancestors 'none'")
-    );
-    let (s, v) = t
-        .call(Method::GET, "/api/v1/no-such-route", None, None)
-        .await;
-    assert_eq!(
-        (s, v["error"].as_str()),
-        (StatusCode::NOT_FOUND, Some("not_found"))
-    );
-    let (s, v) = t
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": 1})),
-        )
-        .await;
-    assert_eq!(
-        (s, v["error"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("bad_request")),
-        "{v}"
-    );
+    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    let (s, v) = t.call(Method::GET, "/api/v1/no-such-route", None, None).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let (s, v) = t.call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": 1}))).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")), "{v}");
     let big = "x".repeat(2 * 1024 * 1024);
-    let (s, v) = t
-        .call(
-            Method::POST,
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"username": big, "password": "p"})),
-        )
-        .await;
-    assert_eq!(
-        (s, v["error"].as_str()),
-        (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")),
-        "{v}"
-    );
+    let (s, v) =
+        t.call(Method::POST, "/api/v1/auth/login", None, Some(json!({"username": big, "password": "p"}))).await;
+    assert_eq!((s, v["error"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("payload_too_large")), "{v}");
     // Client-side routes of the web app get index.html; missing files 404.
-    let resp = t
-        .client
-        .get(format!("{}/cases/123", t.base))
-        .send()
-        .await
-        .unwrap();
+    let resp = t.client.get(format!("{}/cases/123", t.base)).send().await.unwrap();
     assert_eq!(resp.status(), 200);
-    assert!(
-        resp.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
-    let resp = t
-        .client
-        .get(format!("{}/assets/missing.js", t.base))
-        .send()
-        .await
-        .unwrap();
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let resp = t.client.get(format!("{}/assets/missing.js", t.base)).send().await.unwrap();
     assert_eq!(resp.status(), 404);
 });
 
@@ -213,37 +138,16 @@ http_test!(login_cookie_csrf_and_logout, demo_auth(), |t| {
         .unwrap();
     assert_eq!(resp.status(), 200);
     let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
-        "{cookie}"
-    );
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
     let pair = cookie.split(';').next().unwrap().to_owned();
-    let me = t
-        .client
-        .get(format!("{}/api/v1/me", t.base))
-        .header("cookie", &pair)
-        .send()
-        .await
-        .unwrap();
+    let me = t.client.get(format!("{}/api/v1/me", t.base)).header("cookie", &pair).send().await.unwrap();
     assert_eq!(me.status(), 200);
     let me: Value = me.json().await.unwrap();
     assert_eq!(me["user"]["username"], "officer");
-    assert_eq!(
-        me["tabs"],
-        json!(["home", "video", "cases", "community", "me"])
-    );
-    assert_eq!(
-        me["user"]["memberships"][0]["region_name"],
-        "牛角巷第一网格"
-    );
+    assert_eq!(me["tabs"], json!(["home", "video", "cases", "community", "me"]));
+    assert_eq!(me["user"]["memberships"][0]["region_name"], "牛角巷第一网格");
     // A state-changing request with only the cookie and no client header is refused.
-    let r = t
-        .client
-        .post(format!("{}/api/v1/auth/logout", t.base))
-        .header("cookie", &pair)
-        .send()
-        .await
-        .unwrap();
+    let r = t.client.post(format!("{}/api/v1/auth/logout", t.base)).header("cookie", &pair).send().await.unwrap();
     assert_eq!(r.status(), 403);
     let r = t
         .client
@@ -254,19 +158,8 @@ http_test!(login_cookie_csrf_and_logout, demo_auth(), |t| {
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
-    assert!(
-        r.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .contains("Max-Age=0")
-    );
-    let me = t
-        .client
-        .get(format!("{}/api/v1/me", t.base))
-        .header("cookie", &pair)
-        .send()
-        .await
-        .unwrap();
+    assert!(r.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    let me = t.client.get(format!("{}/api/v1/me", t.base)).header("cookie", &pair).send().await.unwrap();
     assert_eq!(me.status(), 401);
     // Residents see no video tab.
     let tok = t.login("resident").await;
@@ -278,107 +171,45 @@ http_test!(lockout_is_visible_to_the_auditor, demo_auth(), |t| {
     let wrong = json!({"username": "resident", "password": "not-the-password"});
     let mut codes = Vec::new();
     for _ in 0..6 {
-        let (s, v) = t
-            .call(
-                Method::POST,
-                "/api/v1/auth/login",
-                None,
-                Some(wrong.clone()),
-            )
-            .await;
+        let (s, v) = t.call(Method::POST, "/api/v1/auth/login", None, Some(wrong.clone())).await;
         codes.push((s.as_u16(), v["error"].as_str().unwrap().to_owned()));
     }
     let right = json!({"username": "resident", "password": demo::DEMO_PASSWORD});
-    let (s, v) = t
-        .call(Method::POST, "/api/v1/auth/login", None, Some(right))
-        .await;
+    let (s, v) = t.call(Method::POST, "/api/v1/auth/login", None, Some(right)).await;
     codes.push((s.as_u16(), v["error"].as_str().unwrap().to_owned()));
     let expected: Vec<(u16, String)> = [401, 401, 401, 401, 401, 429, 429]
         .iter()
-        .map(|&c| {
-            (
-                c,
-                if c == 401 {
-                    "invalid_credentials"
-                } else {
-                    "account_locked"
-                }
-                .to_owned(),
-            )
-        })
+        .map(|&c| (c, if c == 401 { "invalid_credentials" } else { "account_locked" }.to_owned()))
         .collect();
     assert_eq!(codes, expected);
     let auditor = t.login("auditor").await;
-    let (s, v) = t
-        .call(
-            Method::GET,
-            "/api/v1/audit?actor=resident&limit=50",
-            Some(&auditor),
-            None,
-        )
-        .await;
+    let (s, v) = t.call(Method::GET, "/api/v1/audit?actor=resident&limit=50", Some(&auditor), None).await;
     assert_eq!(s, 200, "{v}");
     let items = v["items"].as_array().unwrap();
-    let count = |action: &str, result: &str| {
-        items
-            .iter()
-            .filter(|e| e["action"] == action && e["result"] == result)
-            .count()
-    };
+    let count =
+        |action: &str, result: &str| items.iter().filter(|e| e["action"] == action && e["result"] == result).count();
     assert_eq!(count("auth.login", "failed"), 5);
     assert_eq!(count("auth.lockout", "ok"), 1);
     assert_eq!(count("auth.login", "denied"), 2);
-    assert!(
-        items
-            .iter()
-            .all(|e| e["source"].as_str().unwrap().starts_with("127.0.0.1:"))
-    );
-    let (s, _) = t
-        .call(
-            Method::GET,
-            "/api/v1/audit?since=yesterday",
-            Some(&auditor),
-            None,
-        )
-        .await;
+    assert!(items.iter().all(|e| e["source"].as_str().unwrap().starts_with("127.0.0.1:")));
+    let (s, _) = t.call(Method::GET, "/api/v1/audit?since=yesterday", Some(&auditor), None).await;
     assert_eq!(s, 400);
 });
 
 http_test!(totp_is_enforced_for_admins, AuthConfig::for_tests(), |t| {
     let admin = t.login("admin").await;
-    let (s, v) = t
-        .call(Method::GET, "/api/v1/users", Some(&admin), None)
-        .await;
-    assert_eq!(
-        (s.as_u16(), v["error"].as_str()),
-        (403, Some("totp_enrolment_required"))
-    );
+    let (s, v) = t.call(Method::GET, "/api/v1/users", Some(&admin), None).await;
+    assert_eq!((s.as_u16(), v["error"].as_str()), (403, Some("totp_enrolment_required")));
     let (_, me) = t.call(Method::GET, "/api/v1/me", Some(&admin), None).await;
-    assert_eq!(
-        (me["totp_pending"].as_bool(), me["tabs"].clone()),
-        (Some(true), json!(["home", "me"]))
-    );
-    let (s, e) = t
-        .call(Method::POST, "/api/v1/auth/totp/enroll", Some(&admin), None)
-        .await;
+    assert_eq!((me["totp_pending"].as_bool(), me["tabs"].clone()), (Some(true), json!(["home", "me"])));
+    let (s, e) = t.call(Method::POST, "/api/v1/auth/totp/enroll", Some(&admin), None).await;
     assert_eq!(s, 200);
     assert_eq!(e["recovery_codes"].as_array().unwrap().len(), 10);
-    let secret = data_encoding::BASE32_NOPAD
-        .decode(e["secret_base32"].as_str().unwrap().as_bytes())
-        .unwrap();
+    let secret = data_encoding::BASE32_NOPAD.decode(e["secret_base32"].as_str().unwrap().as_bytes()).unwrap();
     let code = palmgrid_domain::totp::code_at(&secret, t.app.now_ms() / 1000);
-    let (s, _) = t
-        .call(
-            Method::POST,
-            "/api/v1/auth/totp/confirm",
-            Some(&admin),
-            Some(json!({"code": code})),
-        )
-        .await;
+    let (s, _) = t.call(Method::POST, "/api/v1/auth/totp/confirm", Some(&admin), Some(json!({"code": code}))).await;
     assert_eq!(s, 204);
-    let (s, _) = t
-        .call(Method::GET, "/api/v1/users", Some(&admin), None)
-        .await;
+    let (s, _) = t.call(Method::GET, "/api/v1/users", Some(&admin), None).await;
     assert_eq!(s, 200);
     let (s, v) = t
         .call(
@@ -388,10 +219,7 @@ http_test!(totp_is_enforced_for_admins, AuthConfig::for_tests(), |t| {
             Some(json!({"username": "admin", "password": demo::DEMO_PASSWORD})),
         )
         .await;
-    assert_eq!(
-        (s.as_u16(), v["error"].as_str()),
-        (401, Some("totp_required"))
-    );
+    assert_eq!((s.as_u16(), v["error"].as_str()), (401, Some("totp_required")));
 });
 
 /// A body that makes each write route do real work (or fail validation the same way for
@@ -420,37 +248,20 @@ fn body_for(method: &Method, path: &str) -> Option<Value> {
 }
 
 http_test!(route_matrix_covers_every_route, demo_auth(), |t| {
-    let (_, doc) = t
-        .call(Method::GET, "/api/v1/openapi.json", None, None)
-        .await;
+    let (_, doc) = t.call(Method::GET, "/api/v1/openapi.json", None, None).await;
     let mut ops: Vec<(Method, String)> = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for m in ["get", "post", "put", "patch", "delete"] {
             if item.get(m).is_some() {
-                ops.push((
-                    Method::from_bytes(m.to_uppercase().as_bytes()).unwrap(),
-                    path.clone(),
-                ));
+                ops.push((Method::from_bytes(m.to_uppercase().as_bytes()).unwrap(), path.clone()));
             }
         }
     }
     // Logout ends the session, so it goes last.
     ops.sort_by_key(|(m, p)| (p == "/api/v1/auth/logout", p.clone(), m.to_string()));
     assert!(ops.len() >= 18, "{ops:?}");
-    let officer = t
-        .app
-        .store
-        .user_by_username("officer")
-        .await
-        .unwrap()
-        .unwrap();
-    let grid = t
-        .app
-        .store
-        .region_by_code("430407001001001")
-        .await
-        .unwrap()
-        .unwrap();
+    let officer = t.app.store.user_by_username("officer").await.unwrap().unwrap();
+    let grid = t.app.store.region_by_code("430407001001001").await.unwrap().unwrap();
     let roles = ["resident", "officer", "auditor", "admin"];
     let mut tokens = vec![None];
     for r in roles {
@@ -467,20 +278,10 @@ http_test!(route_matrix_covers_every_route, demo_auth(), |t| {
         let concrete = path
             .replace("/users/{id}", &format!("/users/{}", officer.id))
             .replace("/regions/{id}", &format!("/regions/{}", grid.id))
-            .replace(
-                "/memberships/{id}",
-                "/memberships/00000000-0000-4000-8000-000000000000",
-            );
+            .replace("/memberships/{id}", "/memberships/00000000-0000-4000-8000-000000000000");
         out.push_str(&format!("| {method} {path} |"));
         for (i, tok) in tokens.iter().enumerate() {
-            let (s, v) = t
-                .call(
-                    method.clone(),
-                    &concrete,
-                    tok.as_deref(),
-                    body_for(method, path),
-                )
-                .await;
+            let (s, v) = t.call(method.clone(), &concrete, tok.as_deref(), body_for(method, path)).await;
             let public = path == "/api/v1/auth/login" || path == "/api/v1/openapi.json";
             if tok.is_none() && !public {
                 assert_eq!(s, 401, "{method} {path} without a token: {v}");

@@ -1,9 +1,7 @@
 //! Storage conformance suite: every test runs on SQLite and on PostgreSQL.
 
 use palmgrid_domain::audit::{AuditRecord, ChainVerifier, Checkpoint};
-use palmgrid_store::{
-    AuditFilter, RegionRow, SessionRow, Store, StoreError, UserRow, both_backends,
-};
+use palmgrid_store::{AuditFilter, RegionRow, SessionRow, Store, StoreError, UserRow, both_backends};
 
 fn user(id: &str, name: &str) -> UserRow {
     UserRow {
@@ -51,35 +49,20 @@ both_backends!(users_round_trip_and_conflict, |s: Store| async move {
     s.insert_user(&u).await.unwrap();
     assert_eq!(s.user_by_username("alice").await.unwrap(), Some(u.clone()));
     assert_eq!(s.user_by_id("u1").await.unwrap(), Some(u.clone()));
-    assert!(matches!(
-        s.insert_user(&user("u2", "alice")).await,
-        Err(StoreError::Conflict(_))
-    ));
+    assert!(matches!(s.insert_user(&user("u2", "alice")).await, Err(StoreError::Conflict(_))));
     assert_eq!(s.count_users().await.unwrap(), 1);
     s.update_password("u1", "h2", 9).await.unwrap();
     s.set_user_disabled("u1", true, 10).await.unwrap();
     let got = s.user_by_id("u1").await.unwrap().unwrap();
-    assert_eq!(
-        (got.password_hash.as_str(), got.disabled, got.updated_ms),
-        ("h2", true, 10)
-    );
-    assert!(matches!(
-        s.update_password("nope", "h", 1).await,
-        Err(StoreError::NotFound)
-    ));
+    assert_eq!((got.password_hash.as_str(), got.disabled, got.updated_ms), ("h2", true, 10));
+    assert!(matches!(s.update_password("nope", "h", 1).await, Err(StoreError::NotFound)));
 });
 
 both_backends!(memberships_join_their_region, |s: Store| async move {
     s.insert_user(&user("u1", "bob")).await.unwrap();
-    s.insert_region(&region("r1", "430407", "district", None))
-        .await
-        .unwrap();
-    s.insert_membership("m1", "u1", "grid_officer", Some("r1"), 3)
-        .await
-        .unwrap();
-    s.insert_membership("m2", "u1", "auditor", None, 4)
-        .await
-        .unwrap();
+    s.insert_region(&region("r1", "430407", "district", None)).await.unwrap();
+    s.insert_membership("m1", "u1", "grid_officer", Some("r1"), 3).await.unwrap();
+    s.insert_membership("m2", "u1", "auditor", None, 4).await.unwrap();
     let ms = s.memberships_of("u1").await.unwrap();
     assert_eq!(ms.len(), 2);
     assert_eq!(ms[0].region_code.as_deref(), Some("430407"));
@@ -89,37 +72,20 @@ both_backends!(memberships_join_their_region, |s: Store| async move {
     let removed = s.delete_membership("m2").await.unwrap();
     assert_eq!(removed.role, "auditor");
     assert_eq!(s.count_role_holders("auditor").await.unwrap(), 0);
-    assert!(matches!(
-        s.delete_membership("m2").await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(matches!(s.delete_membership("m2").await, Err(StoreError::NotFound)));
 });
 
 both_backends!(regions_tree_rules, |s: Store| async move {
-    s.insert_region(&region("d", "430407", "district", None))
-        .await
-        .unwrap();
-    s.insert_region(&region("st", "430407001", "street", Some("d")))
-        .await
-        .unwrap();
+    s.insert_region(&region("d", "430407", "district", None)).await.unwrap();
+    s.insert_region(&region("st", "430407001", "street", Some("d"))).await.unwrap();
     assert!(matches!(
-        s.insert_region(&region("x", "430407001", "street", Some("d")))
-            .await,
+        s.insert_region(&region("x", "430407001", "street", Some("d"))).await,
         Err(StoreError::Conflict(_))
     ));
-    assert_eq!(
-        s.region_by_code("430407001").await.unwrap().unwrap().id,
-        "st"
-    );
+    assert_eq!(s.region_by_code("430407001").await.unwrap().unwrap().id, "st");
     let all = s.list_regions().await.unwrap();
-    assert_eq!(
-        all.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(),
-        ["430407", "430407001"]
-    );
-    assert!(matches!(
-        s.delete_region("d").await,
-        Err(StoreError::Conflict(_))
-    ));
+    assert_eq!(all.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(), ["430407", "430407001"]);
+    assert!(matches!(s.delete_region("d").await, Err(StoreError::Conflict(_))));
     s.rename_region("st", "人民路街道", 7).await.unwrap();
     assert_eq!(s.region("st").await.unwrap().unwrap().name, "人民路街道");
     s.delete_region("st").await.unwrap();
@@ -155,11 +121,7 @@ both_backends!(login_failures_and_lockouts, |s: Store| async move {
     for i in 0..3 {
         s.record_login_failure("eve", 100 + i, 0).await.unwrap();
     }
-    assert_eq!(
-        s.record_login_failure("eve", 200, 101).await.unwrap(),
-        3,
-        "only failures since 101 count"
-    );
+    assert_eq!(s.record_login_failure("eve", 200, 101).await.unwrap(), 3, "only failures since 101 count");
     assert_eq!(s.record_login_failure("other", 200, 0).await.unwrap(), 1);
     s.lock_username("eve", 500).await.unwrap();
     assert_eq!(s.locked_until("eve", 499).await.unwrap(), Some(500));
@@ -171,79 +133,38 @@ both_backends!(login_failures_and_lockouts, |s: Store| async move {
     assert_eq!(s.record_login_failure("eve", 700, 0).await.unwrap(), 1);
 });
 
-both_backends!(
-    audit_chain_appends_and_is_append_only,
-    |s: Store| async move {
-        let mut handles = Vec::new();
-        for i in 0..20 {
-            let s = s.clone();
-            handles.push(tokio::spawn(async move {
-                s.append_audit(i, rec(&format!("auth.login.{i}"), "x"))
-                    .await
-            }));
-        }
-        for h in handles {
-            h.await.unwrap().unwrap();
-        }
-        let mut v = ChainVerifier::default();
-        let page = s.audit_page(0, 100).await.unwrap();
-        assert_eq!(page.len(), 20);
-        page.iter()
-            .try_for_each(|e| v.push(e))
-            .expect("chain intact under concurrent appends");
-        assert_eq!(s.audit_head().await.unwrap().unwrap().0, 20);
-
-        assert!(
-            s.execute_raw("UPDATE audit_log SET result = 'denied' WHERE seq = 3")
-                .await
-                .is_err()
-        );
-        assert!(
-            s.execute_raw("DELETE FROM audit_log WHERE seq = 3")
-                .await
-                .is_err()
-        );
-
-        s.append_audit(100, rec("user.create", "admin"))
-            .await
-            .unwrap();
-        let f = AuditFilter {
-            actor_name: Some("admin".into()),
-            limit: 10,
-            ..Default::default()
-        };
-        let got = s.list_audit(&f).await.unwrap();
-        assert_eq!(got.len(), 1);
-        assert_eq!(got[0].record.action, "user.create");
-        let f = AuditFilter {
-            action_prefix: Some("auth.".into()),
-            since_ms: Some(10),
-            limit: 5,
-            ..Default::default()
-        };
-        let got = s.list_audit(&f).await.unwrap();
-        assert_eq!(
-            got.iter().map(|e| e.seq).collect::<Vec<_>>(),
-            [20, 19, 18, 17, 16]
-        );
-        let f = AuditFilter {
-            before_seq: Some(16),
-            since_ms: Some(10),
-            limit: 100,
-            ..Default::default()
-        };
-        assert_eq!(s.list_audit(&f).await.unwrap().len(), 5);
-
-        let cp = Checkpoint {
-            seq: 21,
-            hash: "h".into(),
-            ts_ms: 1,
-            signature: "s".into(),
-            public_key: "k".into(),
-        };
-        s.insert_checkpoint(&cp).await.unwrap();
-        s.insert_checkpoint(&cp).await.unwrap();
-        assert_eq!(s.checkpoints().await.unwrap(), vec![cp]);
-        assert_eq!(s.last_checkpoint_seq().await.unwrap(), Some(21));
+both_backends!(audit_chain_appends_and_is_append_only, |s: Store| async move {
+    let mut handles = Vec::new();
+    for i in 0..20 {
+        let s = s.clone();
+        handles.push(tokio::spawn(async move { s.append_audit(i, rec(&format!("auth.login.{i}"), "x")).await }));
     }
-);
+    for h in handles {
+        h.await.unwrap().unwrap();
+    }
+    let mut v = ChainVerifier::default();
+    let page = s.audit_page(0, 100).await.unwrap();
+    assert_eq!(page.len(), 20);
+    page.iter().try_for_each(|e| v.push(e)).expect("chain intact under concurrent appends");
+    assert_eq!(s.audit_head().await.unwrap().unwrap().0, 20);
+
+    assert!(s.execute_raw("UPDATE audit_log SET result = 'denied' WHERE seq = 3").await.is_err());
+    assert!(s.execute_raw("DELETE FROM audit_log WHERE seq = 3").await.is_err());
+
+    s.append_audit(100, rec("user.create", "admin")).await.unwrap();
+    let f = AuditFilter { actor_name: Some("admin".into()), limit: 10, ..Default::default() };
+    let got = s.list_audit(&f).await.unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].record.action, "user.create");
+    let f = AuditFilter { action_prefix: Some("auth.".into()), since_ms: Some(10), limit: 5, ..Default::default() };
+    let got = s.list_audit(&f).await.unwrap();
+    assert_eq!(got.iter().map(|e| e.seq).collect::<Vec<_>>(), [20, 19, 18, 17, 16]);
+    let f = AuditFilter { before_seq: Some(16), since_ms: Some(10), limit: 100, ..Default::default() };
+    assert_eq!(s.list_audit(&f).await.unwrap().len(), 5);
+
+    let cp = Checkpoint { seq: 21, hash: "h".into(), ts_ms: 1, signature: "s".into(), public_key: "k".into() };
+    s.insert_checkpoint(&cp).await.unwrap();
+    s.insert_checkpoint(&cp).await.unwrap();
+    assert_eq!(s.checkpoints().await.unwrap(), vec![cp]);
+    assert_eq!(s.last_checkpoint_seq().await.unwrap(), Some(21));
+});

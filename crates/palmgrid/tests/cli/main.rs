@@ -11,22 +11,13 @@ const BIN: &str = env!("CARGO_BIN_EXE_palmgrid");
 
 fn cmd(db: &TestDb) -> Command {
     let mut c = Command::new(BIN);
-    c.env("PALMGRID_DATA_DIR", &db.dir)
-        .env("PALMGRID_DATABASE_URL", &db.url)
-        .env("PALMGRID_LOG", "warn");
+    c.env("PALMGRID_DATA_DIR", &db.dir).env("PALMGRID_DATABASE_URL", &db.url).env("PALMGRID_LOG", "warn");
     c
 }
 
 fn user_add(db: &TestDb, name: &str, password: &str) -> std::process::Output {
     let mut child = cmd(db)
-        .args([
-            "user",
-            "add",
-            "--username",
-            name,
-            "--role",
-            "district_admin",
-        ])
+        .args(["user", "add", "--username", name, "--role", "district_admin"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -38,10 +29,7 @@ fn user_add(db: &TestDb, name: &str, password: &str) -> std::process::Output {
 
 fn verify(db: &TestDb) -> (i32, String) {
     let out = cmd(db).args(["audit", "verify"]).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 struct Server {
@@ -50,12 +38,8 @@ struct Server {
 }
 
 fn start(db: &TestDb, sub: &str) -> Server {
-    let mut child = cmd(db)
-        .args([sub, "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child =
+        cmd(db).args([sub, "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let deadline = Instant::now() + Duration::from_secs(60);
     let base = loop {
@@ -71,10 +55,7 @@ fn start(db: &TestDb, sub: &str) -> Server {
 
 impl Server {
     fn terminate(mut self) -> i32 {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
+        Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
         self.child.wait().unwrap().code().unwrap_or(-1)
     }
 }
@@ -87,44 +68,24 @@ async fn tamper_cases(backend: Backend) {
     };
     for name in ["admin1", "admin2", "admin3", "admin4"] {
         let out = user_add(&db, name, "correct-horse-battery");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
     let (code, text) = verify(&db);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("4 entries"), "{text}");
     let s = &db.store;
     match s.backend() {
-        Backend::Sqlite => {
-            s.execute_raw("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete")
-                .await
-        }
-        Backend::Postgres => {
-            s.execute_raw("DROP TRIGGER audit_log_append_only ON audit_log")
-                .await
-        }
+        Backend::Sqlite => s.execute_raw("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete").await,
+        Backend::Postgres => s.execute_raw("DROP TRIGGER audit_log_append_only ON audit_log").await,
     }
     .unwrap();
-    s.execute_raw(
-        "UPDATE audit_log SET details = replace(details, 'admin2', 'mallory') WHERE seq = 2",
-    )
-    .await
-    .unwrap();
+    s.execute_raw("UPDATE audit_log SET details = replace(details, 'admin2', 'mallory') WHERE seq = 2").await.unwrap();
     let (code, text) = verify(&db);
     assert_ne!(code, 0);
     assert!(text.contains("entry 2"), "{text}");
-    s.execute_raw(
-        "UPDATE audit_log SET details = replace(details, 'mallory', 'admin2') WHERE seq = 2",
-    )
-    .await
-    .unwrap();
+    s.execute_raw("UPDATE audit_log SET details = replace(details, 'mallory', 'admin2') WHERE seq = 2").await.unwrap();
     assert_eq!(verify(&db).0, 0);
-    s.execute_raw("DELETE FROM audit_log WHERE seq = 3")
-        .await
-        .unwrap();
+    s.execute_raw("DELETE FROM audit_log WHERE seq = 3").await.unwrap();
     let (code, text) = verify(&db);
     assert_ne!(code, 0);
     assert!(text.contains("entry 4"), "{text}");
@@ -135,10 +96,7 @@ async fn first_start_and_demo(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else {
         return;
     };
-    let out = cmd(&db)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .output()
-        .unwrap();
+    let out = cmd(&db).args(["serve", "--listen", "127.0.0.1:0"]).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("palmgrid user add"), "{err}");
@@ -148,15 +106,7 @@ async fn first_start_and_demo(backend: Backend) {
 
     let server = start(&db, "demo");
     let client = reqwest::Client::new();
-    assert_eq!(
-        client
-            .get(format!("{}/healthz", server.base))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(client.get(format!("{}/healthz", server.base)).send().await.unwrap().status(), 200);
     for user in ["admin", "officer", "resident"] {
         let r = client
             .post(format!("{}/api/v1/auth/login", server.base))
@@ -169,22 +119,11 @@ async fn first_start_and_demo(backend: Backend) {
     assert_eq!(server.terminate(), 0, "graceful shutdown on SIGTERM");
     let (code, text) = verify(&db);
     assert_eq!(code, 0, "{text}");
-    assert!(
-        !text.contains("last at entry none"),
-        "a checkpoint is written at shutdown: {text}"
-    );
+    assert!(!text.contains("last at entry none"), "a checkpoint is written at shutdown: {text}");
     // A restart on the same data keeps working (seeding is idempotent), and serve now
     // starts because an administrator exists.
     let server = start(&db, "serve");
-    assert_eq!(
-        client
-            .get(format!("{}/healthz", server.base))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(client.get(format!("{}/healthz", server.base)).send().await.unwrap().status(), 200);
     assert_eq!(server.terminate(), 0);
     db.cleanup().await;
 }
