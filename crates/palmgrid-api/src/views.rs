@@ -237,3 +237,82 @@ pub struct HealthView {
     pub status: String,
     pub version: String,
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CameraView {
+    pub id: String,
+    pub name: String,
+    pub grid_id: Option<String>,
+    pub grid_code: Option<String>,
+    /// `idle` (nobody pulls it now), `online` or `offline`.
+    pub status: palmgrid_domain::camera::CameraStatus,
+    pub zone: String,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub has_sub_stream: bool,
+    pub record: bool,
+    /// Stream URLs without credentials; only for those who may manage the camera.
+    pub url: Option<String>,
+    pub sub_url: Option<String>,
+    pub transport: Option<String>,
+}
+
+impl CameraView {
+    pub fn new(c: palmgrid_store::CameraRow, manager: bool) -> Self {
+        CameraView {
+            id: c.id,
+            name: c.name,
+            grid_id: c.grid_id,
+            grid_code: c.grid_code,
+            status: palmgrid_domain::camera::CameraStatus::Idle,
+            zone: c.zone,
+            lon: c.lon,
+            lat: c.lat,
+            has_sub_stream: c.sub_url.is_some(),
+            record: c.record,
+            url: manager.then_some(c.main_url),
+            sub_url: if manager { c.sub_url } else { None },
+            transport: manager.then_some(c.transport),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewCameraRequest {
+    pub name: String,
+    /// `rtsp://[user:password@]host[:port]/path`; credentials are stored apart.
+    pub url: String,
+    pub sub_url: Option<String>,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    /// 15-digit grid code.
+    pub grid_code: Option<String>,
+    /// Default `government`.
+    pub zone: Option<palmgrid_domain::Zone>,
+    /// `tcp` (default) or `udp`.
+    pub transport: Option<String>,
+    /// Continuous recording (default true).
+    pub record: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CameraPatchRequest {
+    pub name: Option<String>,
+    pub url: Option<String>,
+    /// `null` removes the sub stream.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub sub_url: Option<Option<String>>,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub grid_code: Option<String>,
+    /// Cannot be changed; present only to be refused clearly.
+    pub zone: Option<palmgrid_domain::Zone>,
+    pub transport: Option<String>,
+    pub record: Option<bool>,
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cameras;
 pub mod demo;
 mod error;
 pub mod regions;
@@ -89,6 +90,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub auth: AuthConfig,
     pub signer: Arc<AuditSigner>,
+    /// Accept camera URLs on loopback/link-local addresses (the demo's simulated cameras).
+    pub allow_local_camera_urls: bool,
     checkpoints: Arc<audit::CheckpointState>,
 }
 
@@ -100,7 +103,14 @@ impl std::fmt::Debug for App {
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>, auth: AuthConfig, signer: AuditSigner) -> App {
-        App { store, clock, auth, signer: Arc::new(signer), checkpoints: Default::default() }
+        App {
+            store,
+            clock,
+            auth,
+            signer: Arc::new(signer),
+            allow_local_camera_urls: false,
+            checkpoints: Default::default(),
+        }
     }
 
     pub fn now_ms(&self) -> i64 {

@@ -49,3 +49,7 @@ typed_id!(
     /// One (user, role, region) grant.
     MembershipId
 );
+typed_id!(
+    /// A camera.
+    CameraId
+);

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod authz;
+pub mod camera;
 pub mod clock;
 pub mod ids;
 pub mod password;
@@ -14,7 +15,7 @@ pub mod role;
 pub mod totp;
 pub mod zone;
 
-pub use ids::{MembershipId, RegionId, UserId};
+pub use ids::{CameraId, MembershipId, RegionId, UserId};
 pub use region::{RegionCode, RegionLevel};
 pub use role::Role;
 pub use zone::Zone;

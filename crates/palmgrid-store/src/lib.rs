@@ -8,12 +8,14 @@
 //! ids are UUID text in both, so rows read back identically.
 
 mod audit;
+mod cameras;
 mod regions;
 mod sessions;
 pub mod testing;
 mod users;
 
 pub use audit::AuditFilter;
+pub use cameras::CameraRow;
 pub use regions::RegionRow;
 pub use sessions::SessionRow;
 pub use users::{MembershipRow, UserRow};

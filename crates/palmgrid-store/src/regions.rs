@@ -62,9 +62,10 @@ impl Store {
 
     /// Deletes a region that has no children and no memberships.
     pub async fn delete_region(&self, id: &str) -> Result<()> {
-        let (children, members): (i64, i64) = on_pool!(self, |p| sqlx::query_as(
+        let (children, members, cameras): (i64, i64, i64) = on_pool!(self, |p| sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM regions WHERE parent_id = $1), \
-                    (SELECT COUNT(*) FROM memberships WHERE region_id = $1)"
+                    (SELECT COUNT(*) FROM memberships WHERE region_id = $1), \
+                    (SELECT COUNT(*) FROM cameras WHERE grid_id = $1)"
         )
         .bind(id)
         .fetch_one(p)
@@ -74,6 +75,9 @@ impl Store {
         }
         if members > 0 {
             return Err(StoreError::Conflict(format!("region has {members} memberships")));
+        }
+        if cameras > 0 {
+            return Err(StoreError::Conflict(format!("region has {cameras} cameras")));
         }
         let n = on_pool!(self, |p| sqlx::query("DELETE FROM regions WHERE id = $1")
             .bind(id)

@@ -2,5 +2,6 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cameras;
 pub mod regions;
 pub mod users;

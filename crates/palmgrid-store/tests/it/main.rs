@@ -168,3 +168,34 @@ both_backends!(audit_chain_appends_and_is_append_only, |s: Store| async move {
     assert_eq!(s.checkpoints().await.unwrap(), vec![cp]);
     assert_eq!(s.last_checkpoint_seq().await.unwrap(), Some(21));
 });
+
+both_backends!(cameras_and_credentials, |s: Store| async move {
+    s.insert_region(&region("g", "430407001001001", "grid", None)).await.unwrap();
+    let mut cam = palmgrid_store::CameraRow {
+        id: "c1".into(),
+        name: "牛角巷口".into(),
+        grid_id: Some("g".into()),
+        grid_code: Some("430407001001001".into()),
+        zone: "government".into(),
+        lon: Some(112.6071),
+        lat: Some(26.9012),
+        main_url: "rtsp://10.0.0.5/main".into(),
+        sub_url: Some("rtsp://10.0.0.5/sub".into()),
+        transport: "tcp".into(),
+        record: true,
+        created_ms: 1,
+        updated_ms: 1,
+    };
+    s.insert_camera(&cam, Some(("admin", "s3cret"))).await.unwrap();
+    assert_eq!(s.camera("c1").await.unwrap(), Some(cam.clone()));
+    assert_eq!(s.camera_credentials("c1").await.unwrap(), Some(("admin".into(), "s3cret".into())));
+    cam.name = "牛角巷北口".into();
+    cam.lon = None;
+    s.update_camera(&cam, None).await.unwrap();
+    assert_eq!(s.camera_credentials("c1").await.unwrap().unwrap().1, "s3cret", "kept when not given");
+    s.update_camera(&cam, Some(None)).await.unwrap();
+    assert_eq!(s.camera_credentials("c1").await.unwrap(), None);
+    assert_eq!(s.list_cameras().await.unwrap(), vec![cam.clone()]);
+    s.delete_camera("c1").await.unwrap();
+    assert!(matches!(s.delete_camera("c1").await, Err(StoreError::NotFound)));
+});

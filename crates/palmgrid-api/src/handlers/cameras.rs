@@ -1,0 +1,90 @@
+//! The camera catalog.
+
+use crate::ApiState;
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{Authed, Json, Path};
+use crate::views::*;
+use axum::extract::State;
+use axum::http::StatusCode;
+use palmgrid_app::cameras::{CameraPatch, NewCamera};
+
+/// Cameras the caller may see on this listener (police-zone cameras only on a police listener).
+#[utoipa::path(get, path = "/api/v1/cameras", tag = "cameras",
+    responses((status = 200, body = ItemsView<CameraView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(State(state): State<ApiState>, a: Authed) -> ApiResult<Json<ItemsView<CameraView>>> {
+    let rows = state.app.list_cameras(&a.session).await?;
+    let items = rows
+        .into_iter()
+        .map(|c| {
+            let m = state.app.may_manage_camera(&a.session, &c);
+            CameraView::new(c, m)
+        })
+        .collect();
+    Ok(Json(ItemsView { items }))
+}
+
+/// Register a camera (RTSP). Credentials in the URL are stored apart and never returned.
+#[utoipa::path(post, path = "/api/v1/cameras", tag = "cameras", request_body = NewCameraRequest,
+    responses((status = 201, body = CameraView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<ApiState>,
+    a: Authed,
+    Json(r): Json<NewCameraRequest>,
+) -> ApiResult<(StatusCode, Json<CameraView>)> {
+    let new = NewCamera {
+        name: r.name,
+        url: r.url,
+        sub_url: r.sub_url,
+        lon: r.lon,
+        lat: r.lat,
+        grid_code: r.grid_code,
+        zone: r.zone,
+        transport: r.transport,
+        record: r.record,
+    };
+    let row = state.app.create_camera(&a.session, &a.ctx, new).await?;
+    Ok((StatusCode::CREATED, Json(CameraView::new(row, true))))
+}
+
+/// One camera (404 when outside the caller's scope or zone).
+#[utoipa::path(get, path = "/api/v1/cameras/{id}", tag = "cameras", params(("id" = String, Path)),
+    responses((status = 200, body = CameraView), (status = 404, body = ErrorBody)))]
+pub async fn get(State(state): State<ApiState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<CameraView>> {
+    let row = state.app.get_camera(&a.session, &id).await?;
+    let m = state.app.may_manage_camera(&a.session, &row);
+    Ok(Json(CameraView::new(row, m)))
+}
+
+/// Change a camera's name, grid, location, URLs, transport or recording. The zone is fixed.
+#[utoipa::path(patch, path = "/api/v1/cameras/{id}", tag = "cameras", params(("id" = String, Path)),
+    request_body = CameraPatchRequest,
+    responses((status = 200, body = CameraView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn patch(
+    State(state): State<ApiState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Json(r): Json<CameraPatchRequest>,
+) -> ApiResult<Json<CameraView>> {
+    let patch = CameraPatch {
+        name: r.name,
+        url: r.url,
+        sub_url: r.sub_url,
+        lon: r.lon,
+        lat: r.lat,
+        grid_code: r.grid_code,
+        zone: r.zone,
+        transport: r.transport,
+        record: r.record,
+    };
+    let row = state.app.update_camera(&a.session, &a.ctx, &id, patch).await?;
+    Ok(Json(CameraView::new(row, true)))
+}
+
+/// Remove a camera.
+#[utoipa::path(delete, path = "/api/v1/cameras/{id}", tag = "cameras", params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn delete(State(state): State<ApiState>, a: Authed, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    state.app.delete_camera(&a.session, &a.ctx, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

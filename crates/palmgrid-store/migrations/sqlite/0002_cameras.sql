@@ -1,0 +1,24 @@
+-- Cameras (issue 3). Credentials live in their own table so that no query that reads
+-- cameras for display can carry them by accident.
+
+CREATE TABLE cameras (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    grid_id TEXT REFERENCES regions(id),
+    zone TEXT NOT NULL,
+    lon REAL,
+    lat REAL,
+    main_url TEXT NOT NULL,
+    sub_url TEXT,
+    transport TEXT NOT NULL,
+    record BOOLEAN NOT NULL DEFAULT 0,
+    created_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL
+);
+CREATE INDEX cameras_grid ON cameras(grid_id);
+
+CREATE TABLE camera_credentials (
+    camera_id TEXT PRIMARY KEY REFERENCES cameras(id) ON DELETE CASCADE,
+    username TEXT NOT NULL,
+    password TEXT NOT NULL
+);
