@@ -1,0 +1,279 @@
+//! The live hub: one upstream per stream, any number of viewers.
+//!
+//! Frames are `bytes::Bytes` shared by reference; publishing never waits for a viewer.
+//! The hub keeps the current GOP (frames since the last keyframe), so a new viewer starts
+//! at once from the latest keyframe instead of waiting up to a GOP for the next one. A
+//! viewer that falls behind by more than the channel holds is told so and skips to the next
+//! keyframe; the others are unaffected.
+
+use crate::frame::{Frame, StreamParams};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{Notify, broadcast};
+
+/// Frames kept per viewer before it counts as lagging (about 20 s at 25 fps).
+pub const DEFAULT_CAPACITY: usize = 512;
+/// A GOP longer than this many frames is not cached beyond it (a camera configured with
+/// keyframes minutes apart must not fill memory).
+pub const MAX_GOP_FRAMES: usize = 1500;
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// New decoder configuration; everything after it uses these parameters.
+    Params(Arc<StreamParams>),
+    Frame(Frame),
+}
+
+#[derive(Debug, Default)]
+struct Cache {
+    params: Option<Arc<StreamParams>>,
+    gop: Vec<Frame>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    cache: Mutex<Cache>,
+    tx: broadcast::Sender<Event>,
+    viewers: AtomicUsize,
+    viewers_changed: Notify,
+}
+
+/// One live stream. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct LiveStream {
+    inner: Arc<Inner>,
+}
+
+impl Default for LiveStream {
+    fn default() -> Self {
+        Self::new(DEFAULT_CAPACITY)
+    }
+}
+
+impl LiveStream {
+    pub fn new(capacity: usize) -> Self {
+        let (tx, _) = broadcast::channel(capacity);
+        LiveStream {
+            inner: Arc::new(Inner {
+                cache: Mutex::default(),
+                tx,
+                viewers: AtomicUsize::new(0),
+                viewers_changed: Notify::new(),
+            }),
+        }
+    }
+
+    /// Sets the decoder configuration (at start, and whenever the camera changes it).
+    pub fn publish_params(&self, p: StreamParams) {
+        let mut c = self.inner.cache.lock().expect("hub lock");
+        if c.params.as_deref() == Some(&p) {
+            return;
+        }
+        let p = Arc::new(p);
+        c.params = Some(p.clone());
+        // Frames before new parameters cannot be decoded with them.
+        c.gop.clear();
+        let _ = self.inner.tx.send(Event::Params(p));
+    }
+
+    /// Publishes a frame to every viewer. Frames before the first keyframe are dropped.
+    pub fn publish(&self, f: Frame) {
+        let mut c = self.inner.cache.lock().expect("hub lock");
+        if f.is_key {
+            c.gop.clear();
+        } else if c.gop.is_empty() || c.gop.len() >= MAX_GOP_FRAMES {
+            // No keyframe yet (nothing decodable to cache), or an overlong GOP.
+            let _ = self.inner.tx.send(Event::Frame(f));
+            return;
+        }
+        c.gop.push(f.clone());
+        let _ = self.inner.tx.send(Event::Frame(f));
+    }
+
+    /// Starts watching: the current parameters and GOP, then live frames.
+    pub fn subscribe(&self) -> Subscription {
+        let c = self.inner.cache.lock().expect("hub lock");
+        // Subscribing under the lock makes backlog + live exactly contiguous.
+        let rx = self.inner.tx.subscribe();
+        let mut backlog: std::collections::VecDeque<Event> = std::collections::VecDeque::new();
+        if let Some(p) = &c.params {
+            backlog.push_back(Event::Params(p.clone()));
+        }
+        backlog.extend(c.gop.iter().cloned().map(Event::Frame));
+        let waiting_for_key = c.gop.is_empty();
+        drop(c);
+        self.inner.viewers.fetch_add(1, Ordering::SeqCst);
+        self.inner.viewers_changed.notify_waiters();
+        Subscription { backlog, rx, waiting_for_key, skipped: 0, stream: self.inner.clone() }
+    }
+
+    pub fn viewers(&self) -> usize {
+        self.inner.viewers.load(Ordering::SeqCst)
+    }
+
+    /// Resolves the next time the number of viewers changes.
+    pub async fn viewers_changed(&self) {
+        self.inner.viewers_changed.notified().await
+    }
+
+    pub fn params(&self) -> Option<Arc<StreamParams>> {
+        self.inner.cache.lock().expect("hub lock").params.clone()
+    }
+
+    /// The most recent keyframe, if one is cached (for snapshots).
+    pub fn last_keyframe(&self) -> Option<(Arc<StreamParams>, Frame)> {
+        let c = self.inner.cache.lock().expect("hub lock");
+        Some((c.params.clone()?, c.gop.first()?.clone()))
+    }
+}
+
+/// A viewer's position in a live stream. Dropping it ends the viewing.
+#[derive(Debug)]
+pub struct Subscription {
+    backlog: std::collections::VecDeque<Event>,
+    rx: broadcast::Receiver<Event>,
+    waiting_for_key: bool,
+    skipped: u64,
+    stream: Arc<Inner>,
+}
+
+impl Subscription {
+    /// The next event, starting at a keyframe and skipping to the next keyframe after a
+    /// lag. `None` when the stream is closed.
+    pub async fn next(&mut self) -> Option<Event> {
+        if let Some(e) = self.backlog.pop_front() {
+            return Some(e);
+        }
+        loop {
+            match self.rx.recv().await {
+                Ok(Event::Frame(f)) => {
+                    if self.waiting_for_key && !f.is_key {
+                        self.skipped += 1;
+                        continue;
+                    }
+                    self.waiting_for_key = false;
+                    return Some(Event::Frame(f));
+                }
+                Ok(e @ Event::Params(_)) => {
+                    self.waiting_for_key = true;
+                    return Some(e);
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::debug!(skipped = n, "viewer lagged; skipping to the next keyframe");
+                    self.skipped += n;
+                    self.waiting_for_key = true;
+                }
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+
+    /// Frames this viewer skipped because it lagged or joined without a cached keyframe.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.stream.viewers.fetch_sub(1, Ordering::SeqCst);
+        self.stream.viewers_changed.notify_waiters();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::Codec;
+    use bytes::Bytes;
+
+    fn params() -> StreamParams {
+        StreamParams {
+            codec: Codec::H264,
+            rfc6381: "avc1.42C01E".into(),
+            width: 640,
+            height: 360,
+            sps: Bytes::from_static(&[0x67, 1, 2, 3]),
+            pps: Bytes::from_static(&[0x68, 1]),
+            hvcc: None,
+        }
+    }
+
+    fn frame(i: i64) -> Frame {
+        Frame { pts_90k: i * 3600, is_key: i % 10 == 0, data: Bytes::from(vec![i as u8; 100]) }
+    }
+
+    async fn next_frame(s: &mut Subscription) -> Frame {
+        loop {
+            if let Some(Event::Frame(f)) = s.next().await {
+                return f;
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_new_viewer_starts_at_the_latest_keyframe_at_once() {
+        let hub = LiveStream::default();
+        hub.publish_params(params());
+        for i in 0..25 {
+            hub.publish(frame(i));
+        }
+        let mut s = hub.subscribe();
+        assert!(matches!(s.next().await, Some(Event::Params(_))));
+        let first = next_frame(&mut s).await;
+        assert_eq!(first.pts_90k, 20 * 3600, "GOP cache starts at keyframe 20");
+        assert!(first.is_key);
+        for i in 21..25 {
+            assert_eq!(next_frame(&mut s).await.pts_90k, i * 3600);
+        }
+        hub.publish(frame(25));
+        assert_eq!(next_frame(&mut s).await.pts_90k, 25 * 3600, "then live, contiguous");
+    }
+
+    #[tokio::test]
+    async fn frames_are_shared_not_copied() {
+        let hub = LiveStream::default();
+        hub.publish_params(params());
+        let mut a = hub.subscribe();
+        let mut b = hub.subscribe();
+        let f = frame(0);
+        let ptr = f.data.as_ptr();
+        hub.publish(f);
+        assert_eq!(next_frame(&mut a).await.data.as_ptr(), ptr);
+        assert_eq!(next_frame(&mut b).await.data.as_ptr(), ptr);
+    }
+
+    #[tokio::test]
+    async fn a_slow_viewer_skips_to_the_next_keyframe_and_does_not_hold_up_others() {
+        let hub = LiveStream::new(16);
+        hub.publish_params(params());
+        let mut slow = hub.subscribe();
+        let mut fast = hub.subscribe();
+        assert!(matches!(slow.next().await, Some(Event::Params(_))));
+        for i in 0..45 {
+            hub.publish(frame(i));
+            assert_eq!(next_frame(&mut fast).await.pts_90k, i * 3600, "fast viewer gets every frame");
+        }
+        // The slow viewer lagged past the 16-frame buffer: it resumes at a keyframe.
+        let f = next_frame(&mut slow).await;
+        assert!(f.is_key, "resumed at {}", f.pts_90k);
+        assert_eq!(f.pts_90k, 30 * 3600);
+        assert!(slow.skipped() > 0);
+    }
+
+    #[tokio::test]
+    async fn viewers_are_counted() {
+        let hub = LiveStream::default();
+        assert_eq!(hub.viewers(), 0);
+        let a = hub.subscribe();
+        let b = hub.subscribe();
+        assert_eq!(hub.viewers(), 2);
+        drop(a);
+        drop(b);
+        assert_eq!(hub.viewers(), 0);
+        assert!(hub.last_keyframe().is_none());
+        hub.publish_params(params());
+        hub.publish(frame(0));
+        assert_eq!(hub.last_keyframe().unwrap().1.pts_90k, 0);
+    }
+}
