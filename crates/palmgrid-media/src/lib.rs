@@ -8,5 +8,6 @@ pub mod fmp4;
 pub mod frame;
 pub mod h264;
 pub mod hub;
+pub mod rtsp_server;
 
 pub use frame::{Codec, Frame, StreamParams};

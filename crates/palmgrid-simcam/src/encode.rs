@@ -101,3 +101,19 @@ impl EncodedClip {
         self.frames.iter().map(move |f| Frame { pts_90k: f.pts_90k + offset, is_key: f.is_key, data: f.data.clone() })
     }
 }
+
+/// Replays a clip into a live stream in real time, loop after loop, with timestamps that
+/// keep increasing. Runs until the task is dropped.
+pub async fn replay(clip: std::sync::Arc<EncodedClip>, live: palmgrid_media::hub::LiveStream) {
+    live.publish_params(clip.params.clone());
+    let start = tokio::time::Instant::now();
+    let mut k = 0i64;
+    loop {
+        for f in clip.looped(k, 0) {
+            let due = start + std::time::Duration::from_micros((f.pts_90k.max(0) as u64) * 1000 / 90);
+            tokio::time::sleep_until(due).await;
+            live.publish(f);
+        }
+        k += 1;
+    }
+}

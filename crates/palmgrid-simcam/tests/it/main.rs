@@ -63,3 +63,45 @@ fn sub_stream_loop_muxed_as_fmp4_is_read_by_ffprobe() {
     let duration: f64 = v["format"]["duration"].as_str().unwrap().parse().unwrap();
     assert!((duration - 7.96).abs() < 0.05, "duration {duration}");
 }
+
+#[tokio::test]
+async fn a_replayed_scene_is_served_over_rtsp_and_read_by_ffprobe() {
+    use palmgrid_media::hub::LiveStream;
+    use palmgrid_media::rtsp_server::{StaticMounts, serve};
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    let clip = Arc::new(encode_clip(&Scene::new(SceneKind::PeopleWalking, 4.0, 1), StreamSpec::SUB, 4.0).unwrap());
+    let live = LiveStream::default();
+    let replay = tokio::spawn(palmgrid_simcam::encode::replay(clip, live.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mounts = StaticMounts(Arc::new(HashMap::from([("sim/walk".to_owned(), live)])));
+    let server = tokio::spawn(serve(listener, Arc::new(mounts)));
+    if !ffprobe_available() {
+        return;
+    }
+    let url = format!("rtsp://{addr}/sim/walk");
+    let probe = tokio::process::Command::new("ffprobe")
+        .args(["-v", "error", "-rtsp_transport", "tcp", "-select_streams", "v:0", "-show_entries"])
+        .arg("stream=codec_name,width,height")
+        .args(["-of", "json", &url])
+        .output()
+        .await
+        .unwrap();
+    assert!(probe.status.success(), "{}", String::from_utf8_lossy(&probe.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+    let s = &v["streams"][0];
+    assert_eq!(s["codec_name"], "h264");
+    assert_eq!((s["width"].as_i64(), s["height"].as_i64()), (Some(640), Some(360)));
+    // And 3 s of frames arrive in real time, decodable (ffmpeg counts decoded frames).
+    let out = tokio::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-rtsp_transport", "tcp", "-i", &url, "-t", "3", "-f", "null", "-"])
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "decoder errors: {}", String::from_utf8_lossy(&out.stderr));
+    replay.abort();
+    server.abort();
+}
