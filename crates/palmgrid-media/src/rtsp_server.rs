@@ -243,7 +243,7 @@ fn parse_interleaved(transport: &str) -> Option<u8> {
     let spec = transport.split(',').find(|t| t.contains("RTP/AVP/TCP"))?;
     let inter = spec.split(';').find_map(|p| p.trim().strip_prefix("interleaved="))?;
     let first: u8 = inter.split('-').next()?.parse().ok()?;
-    (first % 2 == 0 && first < 254).then_some(first)
+    (first.is_multiple_of(2) && first < 254).then_some(first)
 }
 
 /// Reads one request, skipping interleaved binary data ('$' frames: RTCP from the client).
