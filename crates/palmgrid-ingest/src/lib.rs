@@ -8,4 +8,5 @@
 //! server itself is refused before any packet is sent.
 
 pub mod health;
+pub mod manager;
 pub mod rtsp;

@@ -78,3 +78,42 @@ async fn a_refused_connection_is_an_error_not_a_hang() {
     .expect("returns promptly");
     assert!(r.is_err());
 }
+
+#[tokio::test]
+async fn on_demand_pull_starts_with_the_first_viewer_and_stops_after_the_grace_period() {
+    use palmgrid_ingest::manager::{Manager, StreamKind};
+    let clip = Arc::new(encode_clip(&Scene::new(SceneKind::StallSetUp, 2.0, 5), StreamSpec::SUB, 2.0).unwrap());
+    let source_live = LiveStream::default();
+    let _replay = tokio::spawn(replay(clip, source_live.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mounts = StaticMounts(Arc::new(HashMap::from([("sim/2".to_owned(), source_live.clone())])));
+    let _server = tokio::spawn(serve(listener, Arc::new(mounts)));
+
+    let m = Manager::new(Duration::from_secs(2));
+    let src = RtspSource {
+        url: format!("rtsp://{addr}/sim/2"),
+        credentials: None,
+        transport: RtpTransport::Tcp,
+        allow_local: true,
+    };
+    m.upsert("cam", StreamKind::Sub, src, false);
+    assert!(!m.is_pulling("cam", StreamKind::Sub), "nobody watches: no upstream");
+    assert_eq!(source_live.viewers(), 0);
+    let mut a = m.watch("cam", StreamKind::Sub).unwrap();
+    let mut b = m.watch("cam", StreamKind::Sub).unwrap();
+    for s in [&mut a, &mut b] {
+        loop {
+            if let Some(Event::Frame(_)) = tokio::time::timeout(Duration::from_secs(10), s.next()).await.unwrap() {
+                break;
+            }
+        }
+    }
+    assert_eq!(source_live.viewers(), 1, "two viewers, one upstream");
+    drop(a);
+    drop(b);
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    assert!(!m.is_pulling("cam", StreamKind::Sub), "stopped after the grace period");
+    assert_eq!(source_live.viewers(), 0, "upstream session closed");
+    assert!(!m.health("cam", StreamKind::Sub).unwrap().online);
+}

@@ -1,0 +1,149 @@
+//! Camera runtime: one live stream per (camera, main/sub), pulled on demand.
+//!
+//! The first viewer starts the pull; when no one has watched for the grace period (30 s by
+//! default) and the stream is not always-on (recording), the pull stops. The hub's GOP
+//! cache means a viewer joining a running stream starts at once.
+
+use crate::health::{Health, HealthView};
+use crate::rtsp::{self, RtspSource};
+use palmgrid_media::hub::{LiveStream, Subscription};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StreamKind {
+    Main,
+    Sub,
+}
+
+struct Entry {
+    source: RtspSource,
+    always_on: bool,
+    live: LiveStream,
+    health: Health,
+    task: Option<tokio::task::JoinHandle<()>>,
+    last_watched: Instant,
+}
+
+impl Entry {
+    fn start(&mut self) {
+        if self.task.as_ref().is_some_and(|t| !t.is_finished()) {
+            return;
+        }
+        let (src, live, health) = (self.source.clone(), self.live.clone(), self.health.clone());
+        self.task = Some(tokio::spawn(rtsp::run(src, live, health)));
+    }
+
+    fn stop(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+            self.health.stopped();
+        }
+    }
+}
+
+/// All camera streams of this node. Cheap to clone.
+#[derive(Clone)]
+pub struct Manager {
+    entries: Arc<Mutex<HashMap<(String, StreamKind), Entry>>>,
+    grace: Duration,
+}
+
+impl std::fmt::Debug for Manager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Manager").field("grace", &self.grace).finish_non_exhaustive()
+    }
+}
+
+impl Manager {
+    /// A manager whose on-demand streams stop after `grace` without viewers. Must be
+    /// created inside a tokio runtime (it spawns its reaper).
+    pub fn new(grace: Duration) -> Manager {
+        let m = Manager { entries: Arc::default(), grace };
+        let weak = Arc::downgrade(&m.entries);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                let Some(entries) = weak.upgrade() else { return };
+                let now = Instant::now();
+                for e in entries.lock().expect("manager lock").values_mut() {
+                    if e.live.viewers() > 0 {
+                        e.last_watched = now;
+                    } else if !e.always_on && e.task.is_some() && now - e.last_watched >= grace {
+                        e.stop();
+                    }
+                }
+            }
+        });
+        m
+    }
+
+    /// Adds or reconfigures a stream. A changed source restarts a running pull.
+    pub fn upsert(&self, camera: &str, kind: StreamKind, source: RtspSource, always_on: bool) {
+        let mut map = self.entries.lock().expect("manager lock");
+        let key = (camera.to_owned(), kind);
+        let e = map.entry(key).or_insert_with(|| Entry {
+            source: source.clone(),
+            always_on,
+            live: LiveStream::default(),
+            health: Health::default(),
+            task: None,
+            last_watched: Instant::now(),
+        });
+        let changed = e.source.url != source.url
+            || e.source.credentials != source.credentials
+            || e.source.transport != source.transport;
+        e.source = source;
+        e.always_on = always_on;
+        if changed {
+            e.stop();
+        }
+        if always_on || e.live.viewers() > 0 {
+            e.start();
+        }
+    }
+
+    /// Removes every stream of a camera.
+    pub fn remove(&self, camera: &str) {
+        let mut map = self.entries.lock().expect("manager lock");
+        for kind in [StreamKind::Main, StreamKind::Sub] {
+            if let Some(mut e) = map.remove(&(camera.to_owned(), kind)) {
+                e.stop();
+            }
+        }
+    }
+
+    pub fn has(&self, camera: &str, kind: StreamKind) -> bool {
+        self.entries.lock().expect("manager lock").contains_key(&(camera.to_owned(), kind))
+    }
+
+    /// Starts watching a stream (starting its pull if needed).
+    pub fn watch(&self, camera: &str, kind: StreamKind) -> Option<Subscription> {
+        let mut map = self.entries.lock().expect("manager lock");
+        let e = map.get_mut(&(camera.to_owned(), kind))?;
+        let sub = e.live.subscribe();
+        e.last_watched = Instant::now();
+        e.start();
+        Some(sub)
+    }
+
+    /// The live stream itself (for snapshots and re-serving).
+    pub fn live(&self, camera: &str, kind: StreamKind) -> Option<LiveStream> {
+        self.entries.lock().expect("manager lock").get(&(camera.to_owned(), kind)).map(|e| e.live.clone())
+    }
+
+    pub fn health(&self, camera: &str, kind: StreamKind) -> Option<HealthView> {
+        self.entries.lock().expect("manager lock").get(&(camera.to_owned(), kind)).map(|e| e.health.view())
+    }
+
+    /// Whether a pull task is running for the stream.
+    pub fn is_pulling(&self, camera: &str, kind: StreamKind) -> bool {
+        self.entries
+            .lock()
+            .expect("manager lock")
+            .get(&(camera.to_owned(), kind))
+            .is_some_and(|e| e.task.as_ref().is_some_and(|t| !t.is_finished()))
+    }
+}
