@@ -1,7 +1,7 @@
 //! Every route of the server, in one place. API routes are registered through
 //! `utoipa_axum::routes!`, so a route cannot exist without its OpenAPI entry.
 
-use crate::handlers::{audit, auth, cameras, regions, users};
+use crate::handlers::{audit, auth, cameras, live, regions, users};
 use crate::views::HealthView;
 use crate::{ApiState, web};
 use axum::Router;
@@ -75,6 +75,7 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(audit::list))
         .routes(routes!(cameras::list, cameras::create))
         .routes(routes!(cameras::get, cameras::patch, cameras::delete))
+        .routes(routes!(live::live_ws))
 }
 
 /// The OpenAPI document (built once).

@@ -258,13 +258,13 @@ pub struct CameraView {
 }
 
 impl CameraView {
-    pub fn new(c: palmgrid_store::CameraRow, manager: bool) -> Self {
+    pub fn new(c: palmgrid_store::CameraRow, manager: bool, status: palmgrid_domain::camera::CameraStatus) -> Self {
         CameraView {
             id: c.id,
             name: c.name,
             grid_id: c.grid_id,
             grid_code: c.grid_code,
-            status: palmgrid_domain::camera::CameraStatus::Idle,
+            status,
             zone: c.zone,
             lon: c.lon,
             lat: c.lat,
@@ -315,4 +315,12 @@ pub struct CameraPatchRequest {
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
 fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LiveQuery {
+    /// Why the video is viewed (patrol, case number, …); required, recorded in the audit log.
+    pub purpose: Option<String>,
+    /// `auto` (default: the sub stream when there is one), `main` or `sub`.
+    pub stream: Option<String>,
 }

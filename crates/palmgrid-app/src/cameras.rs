@@ -146,6 +146,7 @@ impl App {
         .await?;
         let c = creds.as_ref().map(|c| (c.username.as_str(), c.password.as_str()));
         self.store.insert_camera(&row, c).await?;
+        self.sync_camera(&row).await?;
         Ok(row)
     }
 
@@ -240,6 +241,7 @@ impl App {
         .await?;
         let creds_ref = creds_change.as_ref().map(|c| c.as_ref().map(|c| (c.username.as_str(), c.password.as_str())));
         self.store.update_camera(&row, creds_ref).await?;
+        self.sync_camera(&row).await?;
         Ok(row)
     }
 
@@ -248,6 +250,7 @@ impl App {
         self.record(&s.into(), ctx, "camera.delete", &format!("camera:{id}"), RESULT_OK, json!({"name": row.name}))
             .await?;
         self.store.delete_camera(id).await?;
+        self.media.remove(id);
         Ok(())
     }
 }

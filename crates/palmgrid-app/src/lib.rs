@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cameras;
 pub mod demo;
 mod error;
+pub mod live;
 pub mod regions;
 pub mod users;
 
@@ -92,6 +93,8 @@ pub struct App {
     pub signer: Arc<AuditSigner>,
     /// Accept camera URLs on loopback/link-local addresses (the demo's simulated cameras).
     pub allow_local_camera_urls: bool,
+    /// Live streams of the cameras, pulled on demand.
+    pub media: palmgrid_ingest::manager::Manager,
     checkpoints: Arc<audit::CheckpointState>,
 }
 
@@ -109,6 +112,7 @@ impl App {
             auth,
             signer: Arc::new(signer),
             allow_local_camera_urls: false,
+            media: palmgrid_ingest::manager::Manager::new(std::time::Duration::from_secs(30)),
             checkpoints: Default::default(),
         }
     }

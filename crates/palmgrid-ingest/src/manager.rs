@@ -115,6 +115,13 @@ impl Manager {
         }
     }
 
+    /// Removes one stream of a camera (a sub stream that was unset).
+    pub fn remove_kind(&self, camera: &str, kind: StreamKind) {
+        if let Some(mut e) = self.entries.lock().expect("manager lock").remove(&(camera.to_owned(), kind)) {
+            e.stop();
+        }
+    }
+
     pub fn has(&self, camera: &str, kind: StreamKind) -> bool {
         self.entries.lock().expect("manager lock").contains_key(&(camera.to_owned(), kind))
     }

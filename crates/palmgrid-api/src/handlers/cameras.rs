@@ -17,7 +17,8 @@ pub async fn list(State(state): State<ApiState>, a: Authed) -> ApiResult<Json<It
         .into_iter()
         .map(|c| {
             let m = state.app.may_manage_camera(&a.session, &c);
-            CameraView::new(c, m)
+            let st = state.app.camera_status(&c);
+            CameraView::new(c, m, st)
         })
         .collect();
     Ok(Json(ItemsView { items }))
@@ -43,7 +44,8 @@ pub async fn create(
         record: r.record,
     };
     let row = state.app.create_camera(&a.session, &a.ctx, new).await?;
-    Ok((StatusCode::CREATED, Json(CameraView::new(row, true))))
+    let st = state.app.camera_status(&row);
+    Ok((StatusCode::CREATED, Json(CameraView::new(row, true, st))))
 }
 
 /// One camera (404 when outside the caller's scope or zone).
@@ -52,7 +54,8 @@ pub async fn create(
 pub async fn get(State(state): State<ApiState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<CameraView>> {
     let row = state.app.get_camera(&a.session, &id).await?;
     let m = state.app.may_manage_camera(&a.session, &row);
-    Ok(Json(CameraView::new(row, m)))
+    let st = state.app.camera_status(&row);
+    Ok(Json(CameraView::new(row, m, st)))
 }
 
 /// Change a camera's name, grid, location, URLs, transport or recording. The zone is fixed.
@@ -78,7 +81,8 @@ pub async fn patch(
         record: r.record,
     };
     let row = state.app.update_camera(&a.session, &a.ctx, &id, patch).await?;
-    Ok(Json(CameraView::new(row, true)))
+    let st = state.app.camera_status(&row);
+    Ok(Json(CameraView::new(row, true, st)))
 }
 
 /// Remove a camera.

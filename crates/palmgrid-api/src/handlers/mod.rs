@@ -3,5 +3,6 @@
 pub mod audit;
 pub mod auth;
 pub mod cameras;
+pub mod live;
 pub mod regions;
 pub mod users;

@@ -19,10 +19,12 @@ struct TestApp {
 }
 
 impl TestApp {
-    async fn spawn(backend: Backend, auth: AuthConfig) -> Option<TestApp> {
+    async fn spawn(backend: Backend, opts: impl Into<Opts>) -> Option<TestApp> {
+        let Opts { auth, allow_local } = opts.into();
         let db = TestDb::new(backend).await?;
         let clock = ManualClock::new(1_800_000_000_000);
-        let app = App::new(db.store.clone(), Arc::new(clock), auth, AuditSigner::ephemeral());
+        let mut app = App::new(db.store.clone(), Arc::new(clock), auth, AuditSigner::ephemeral());
+        app.allow_local_camera_urls = allow_local;
         demo::seed(&app).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -71,6 +73,23 @@ impl TestApp {
         assert_eq!(s, StatusCode::OK, "{user}: {v}");
         v["token"].as_str().unwrap().to_owned()
     }
+}
+
+/// Test server options: security settings, and whether camera URLs may be on loopback
+/// (needed to reach simulated cameras).
+struct Opts {
+    auth: AuthConfig,
+    allow_local: bool,
+}
+
+impl From<AuthConfig> for Opts {
+    fn from(auth: AuthConfig) -> Self {
+        Opts { auth, allow_local: false }
+    }
+}
+
+fn with_local_cameras(auth: AuthConfig) -> Opts {
+    Opts { auth, allow_local: true }
 }
 
 fn demo_auth() -> AuthConfig {
@@ -385,4 +404,118 @@ http_test!(cameras_are_scoped_and_never_leak_credentials, demo_auth(), |t| {
     assert_eq!(log["items"].as_array().unwrap().len(), 1);
     let (_, all) = t.call(Method::GET, "/api/v1/cameras", Some(&admin), None).await;
     assert!(!all.to_string().contains("hunter2"));
+});
+
+/// A simulated camera served over RTSP on loopback; returns its URL.
+async fn simcam(kind: palmgrid_simcam::scene::SceneKind) -> String {
+    use palmgrid_media::hub::LiveStream;
+    use palmgrid_media::rtsp_server::{StaticMounts, serve};
+    use palmgrid_simcam::encode::{StreamSpec, encode_clip, replay};
+    let clip = Arc::new(encode_clip(&palmgrid_simcam::scene::Scene::new(kind, 4.0, 7), StreamSpec::SUB, 4.0).unwrap());
+    let live = LiveStream::default();
+    tokio::spawn(replay(clip, live.clone()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mounts = StaticMounts(Arc::new(std::collections::HashMap::from([("sim".to_owned(), live)])));
+    tokio::spawn(serve(listener, Arc::new(mounts)));
+    format!("rtsp://{addr}/sim")
+}
+
+fn ffprobe_available() -> bool {
+    match std::process::Command::new("ffprobe").arg("-version").output() {
+        Ok(o) if o.status.success() => true,
+        _ if std::env::var("PALMGRID_REQUIRE_TOOLS").is_ok_and(|v| v == "1") => panic!("ffprobe required"),
+        _ => {
+            eprintln!("SKIPPED ffprobe checks: ffprobe not installed (apt-get install ffmpeg)");
+            false
+        }
+    }
+}
+
+http_test!(live_ws_streams_fmp4_that_ffprobe_reads_and_audits_once, with_local_cameras(demo_auth()), |t| {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+    let url = simcam(palmgrid_simcam::scene::SceneKind::PeopleWalking).await;
+    let admin = t.login("admin").await;
+    let body = json!({"name": "牛角巷口", "url": url, "grid_code": "430407001001001"});
+    let (s, cam) = t.call(Method::POST, "/api/v1/cameras", Some(&admin), Some(body)).await;
+    assert_eq!(s, 201, "{cam}");
+    let id = cam["id"].as_str().unwrap().to_owned();
+    assert_eq!(cam["status"], "idle", "on demand: nobody watches yet");
+
+    let officer = t.login("officer").await;
+    // Not a WebSocket: a clear error, and no audit entry.
+    let (s, v) =
+        t.call(Method::GET, &format!("/api/v1/cameras/{id}/live.ws?purpose=patrol"), Some(&officer), None).await;
+    assert_eq!((s.as_u16(), v["error"].as_str()), (400, Some("websocket_required")));
+    let resident = t.login("resident").await;
+    let (s, _) = t.call(Method::GET, &format!("/api/v1/cameras/{id}/live.ws?purpose=x"), Some(&resident), None).await;
+    assert_eq!(s, 404, "residents never reach camera media");
+
+    let ws_url = format!("{}/api/v1/cameras/{id}/live.ws?purpose=%E5%B7%A1%E6%9F%A5", t.base.replace("http", "ws"));
+    let mut req = ws_url.into_client_request().unwrap();
+    req.headers_mut().insert("authorization", format!("Bearer {officer}").parse().unwrap());
+    let started = std::time::Instant::now();
+    let (mut socket, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let mut texts = Vec::new();
+    let mut bytes = Vec::new();
+    let mut first_fragment_at = None;
+    let mut fragments = 0;
+    while fragments < 140 {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), socket.next()).await.unwrap().unwrap().unwrap() {
+            Message::Text(t) => texts.push(t.to_string()),
+            Message::Binary(b) => {
+                if bytes.is_empty() {
+                    assert_eq!(&b[4..8], b"ftyp", "first binary message is the init segment");
+                } else {
+                    fragments += 1;
+                    first_fragment_at.get_or_insert(started.elapsed());
+                }
+                bytes.extend_from_slice(&b);
+            }
+            _ => {}
+        }
+    }
+    drop(socket);
+    let meta: Value = serde_json::from_str(&texts[0]).unwrap();
+    assert_eq!(
+        (meta["type"].as_str(), meta["width"].as_i64(), meta["height"].as_i64()),
+        (Some("init"), Some(640), Some(360))
+    );
+    eprintln!("cold start to first fragment: {:?}", first_fragment_at.unwrap());
+
+    let auditor = t.login("auditor").await;
+    let (_, log) = t.call(Method::GET, "/api/v1/audit?action=video.&limit=100", Some(&auditor), None).await;
+    let views: Vec<&Value> = log["items"].as_array().unwrap().iter().collect();
+    assert_eq!(views.len(), 1, "exactly one audit entry per view: {log}");
+    assert_eq!(views[0]["actor_name"], "officer");
+    assert_eq!(views[0]["target"], format!("camera:{id}"));
+    assert_eq!(views[0]["details"]["purpose"], "巡查");
+    assert!(views[0]["details"]["from_ms"].is_i64());
+
+    let (_, cam) = t.call(Method::GET, &format!("/api/v1/cameras/{id}"), Some(&admin), None).await;
+    assert_eq!(cam["status"], "online");
+    if !ffprobe_available() {
+        return;
+    }
+    let path = t.db.dir.join("live.mp4");
+    std::fs::write(&path, &bytes).unwrap();
+    let probe = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-count_frames",
+            "-show_entries",
+            "stream=codec_name,width,height,nb_read_frames:format=duration",
+        ])
+        .args(["-of", "json"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(probe.status.success() && probe.stderr.is_empty(), "{}", String::from_utf8_lossy(&probe.stderr));
+    let v: Value = serde_json::from_slice(&probe.stdout).unwrap();
+    assert_eq!(v["streams"][0]["codec_name"], "h264");
+    assert_eq!((v["streams"][0]["width"].as_i64(), v["streams"][0]["height"].as_i64()), (Some(640), Some(360)));
+    let duration: f64 = v["format"]["duration"].as_str().unwrap().parse().unwrap();
+    assert!(duration >= 5.0, "at least 5 s of video: {duration}");
 });

@@ -1,0 +1,93 @@
+//! Live video over WebSocket: fMP4 for Media Source Extensions.
+//!
+//! Messages: a text message `{"type":"init","codec","width","height"}`, then the binary
+//! init segment (`ftyp`+`moov`), then one binary `moof`+`mdat` fragment per frame,
+//! starting at a keyframe. If the camera changes its parameters, another text+init pair
+//! follows.
+
+use crate::ApiState;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{Authed, Path, Query};
+use crate::views::LiveQuery;
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use palmgrid_app::live::StreamChoice;
+use palmgrid_media::fmp4::{FragmentWriter, init_segment};
+use palmgrid_media::hub::{Event, Subscription};
+
+/// Refuses a WebSocket opened by another site's page (the session cookie is SameSite=Strict,
+/// this is the second lock): an Origin, when present, must name this host.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    origin.split_once("://").map(|(_, h)| h) == Some(host)
+}
+
+/// Live video of a camera as fMP4 over WebSocket. The view is audited before the first byte.
+#[utoipa::path(get, path = "/api/v1/cameras/{id}/live.ws", tag = "video", params(("id" = String, Path), LiveQuery),
+    responses((status = 101, description = "WebSocket: text init message, binary init segment, binary fragments"),
+        (status = 400, description = "`websocket_required`", body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn live_ws(
+    State(state): State<ApiState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Query(q): Query<LiveQuery>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> ApiResult<Response> {
+    state.app.get_camera(&a.session, &id).await?;
+    if !same_origin(&headers) {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "cross_origin", "cross-site WebSocket refused"));
+    }
+    let ws =
+        ws.map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "websocket_required", "open this URL as a WebSocket"))?;
+    let choice = match q.stream.as_deref() {
+        None | Some("auto") => StreamChoice::Auto,
+        Some("main") => StreamChoice::Main,
+        Some("sub") => StreamChoice::Sub,
+        Some(_) => return Err(ApiError::bad_request("stream must be auto, main or sub")),
+    };
+    let (_row, _kind, sub) = state.app.open_live(&a.session, &a.ctx, &id, choice, q.purpose.as_deref().unwrap_or("")).await?;
+    Ok(ws.on_upgrade(move |socket| send_live(socket, sub)))
+}
+
+async fn send_live(mut socket: WebSocket, mut sub: Subscription) {
+    let mut writer = FragmentWriter::new();
+    let mut have_init = false;
+    loop {
+        let ev = tokio::select! {
+            ev = sub.next() => ev,
+            // The client closing (or sending anything) ends the stream.
+            msg = socket.recv() => match msg {
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                _ => return,
+            },
+        };
+        let msg = match ev {
+            None => return,
+            Some(Event::Params(p)) => {
+                let Ok(init) = init_segment(&p) else { return };
+                let meta =
+                    serde_json::json!({"type": "init", "codec": p.rfc6381, "width": p.width, "height": p.height});
+                if socket.send(Message::Text(meta.to_string().into())).await.is_err() {
+                    return;
+                }
+                writer = FragmentWriter::new();
+                have_init = true;
+                Message::Binary(init.into())
+            }
+            Some(Event::Frame(f)) if have_init => match writer.push(f) {
+                Ok(Some(frag)) => Message::Binary(frag.into()),
+                Ok(None) => continue,
+                Err(_) => return,
+            },
+            Some(Event::Frame(_)) => continue,
+        };
+        if socket.send(msg).await.is_err() {
+            return;
+        }
+    }
+}

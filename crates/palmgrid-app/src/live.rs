@@ -1,0 +1,123 @@
+//! Watching video: authorisation, the audit record before the first byte, and the
+//! camera runtime's streams.
+
+use crate::cameras::camera_resource;
+use crate::{App, AppError, RequestCtx, Result, Session};
+use palmgrid_domain::audit::RESULT_OK;
+use palmgrid_domain::authz::Action;
+use palmgrid_ingest::manager::StreamKind;
+use palmgrid_ingest::rtsp::{RtpTransport, RtspSource};
+use palmgrid_media::hub::Subscription;
+use palmgrid_store::CameraRow;
+use serde_json::json;
+
+/// Which stream a viewer asked for; `Auto` prefers the sub stream (phones, browsers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamChoice {
+    Auto,
+    Main,
+    Sub,
+}
+
+/// Checks a stated purpose: required, short, printable.
+fn check_purpose(purpose: &str) -> Result<String> {
+    let p = purpose.trim();
+    if p.is_empty() {
+        return Err(AppError::Validation("state the purpose of viewing (purpose=…)".into()));
+    }
+    if p.chars().count() > 100 || p.chars().any(char::is_control) {
+        return Err(AppError::Validation("purpose must be at most 100 printable characters".into()));
+    }
+    Ok(p.to_owned())
+}
+
+impl App {
+    /// Registers a camera's streams with the runtime (at start and after every change).
+    pub async fn sync_camera(&self, row: &CameraRow) -> Result<()> {
+        let creds = self.store.camera_credentials(&row.id).await?;
+        let transport = RtpTransport::parse(&row.transport);
+        let src = |url: &str| RtspSource {
+            url: url.to_owned(),
+            credentials: creds.clone(),
+            transport,
+            allow_local: self.allow_local_camera_urls,
+        };
+        // Continuous recording keeps a stream pulled; the recorder uses the main stream.
+        self.media.upsert(&row.id, StreamKind::Main, src(&row.main_url), false);
+        match &row.sub_url {
+            Some(u) => self.media.upsert(&row.id, StreamKind::Sub, src(u), false),
+            None => self.media.remove_kind(&row.id, StreamKind::Sub),
+        }
+        Ok(())
+    }
+
+    /// online: a stream is being pulled and delivering; offline: pulled but failing;
+    /// idle: nobody needs it now (on demand).
+    pub fn camera_status(&self, row: &CameraRow) -> palmgrid_domain::camera::CameraStatus {
+        use palmgrid_domain::camera::CameraStatus;
+        let mut pulling = false;
+        for kind in [StreamKind::Main, StreamKind::Sub] {
+            if self.media.is_pulling(&row.id, kind) {
+                pulling = true;
+                if self.media.health(&row.id, kind).is_some_and(|h| h.online) {
+                    return CameraStatus::Online;
+                }
+            }
+        }
+        if pulling { CameraStatus::Offline } else { CameraStatus::Idle }
+    }
+
+    /// Registers every stored camera with the runtime.
+    pub async fn sync_all_cameras(&self) -> Result<usize> {
+        let all = self.store.list_cameras().await?;
+        for c in &all {
+            self.sync_camera(c).await?;
+        }
+        Ok(all.len())
+    }
+
+    /// Opens a live view. The audit entry (user, role, camera, stream, start time, purpose)
+    /// is committed before the subscription is returned; if it cannot be written, nothing
+    /// is served.
+    pub async fn open_live(
+        &self,
+        s: &Session,
+        ctx: &RequestCtx,
+        camera_id: &str,
+        choice: StreamChoice,
+        purpose: &str,
+    ) -> Result<(CameraRow, StreamKind, Subscription)> {
+        let row = self.store.camera(camera_id).await?.ok_or(AppError::NotFound)?;
+        match self.authorize(s, Action::ViewLive, &camera_resource(&row)) {
+            Ok(()) => {}
+            // Out of scope looks like unknown, as for listing.
+            Err(AppError::Forbidden) if self.authorize(s, Action::ListCameras, &camera_resource(&row)).is_err() => {
+                return Err(AppError::NotFound);
+            }
+            Err(e) => return Err(e),
+        }
+        let purpose = check_purpose(purpose)?;
+        let kind = match choice {
+            StreamChoice::Main => StreamKind::Main,
+            StreamChoice::Sub if row.sub_url.is_some() => StreamKind::Sub,
+            StreamChoice::Sub => return Err(AppError::Validation("this camera has no sub stream".into())),
+            StreamChoice::Auto if row.sub_url.is_some() => StreamKind::Sub,
+            StreamChoice::Auto => StreamKind::Main,
+        };
+        if !self.media.has(&row.id, kind) {
+            self.sync_camera(&row).await?;
+        }
+        self.record(
+            &s.into(),
+            ctx,
+            "video.live",
+            &format!("camera:{}", row.id),
+            RESULT_OK,
+            json!({"camera": row.name, "stream": if kind == StreamKind::Main { "main" } else { "sub" },
+                   "from_ms": self.now_ms(), "to_ms": null, "purpose": purpose}),
+        )
+        .await?;
+        let sub = self.media.watch(&row.id, kind).ok_or(AppError::NotFound)?;
+        Ok((row, kind, sub))
+    }
+}
