@@ -73,3 +73,60 @@ pub async fn seed(app: &App) -> Result<()> {
     }
     Ok(())
 }
+
+/// Grid of each demo camera, by index (see `palmgrid_simcam::demo::DEMO_CAMERAS`).
+pub const DEMO_CAMERA_GRIDS: [&str; 12] = [
+    "430407001001001",
+    "430407001001001",
+    "430407001001002",
+    "430407001001003",
+    "430407001002001",
+    "430407001002001",
+    "430407001002002",
+    "430407001002002",
+    "430407002001001",
+    "430407002001001",
+    "430407002001002",
+    "430407002001002",
+];
+
+/// Registers (or re-points, since the simulator's port changes per run) the demo cameras.
+/// `cameras` holds (name, main URL, sub URL) in `DEMO_CAMERA_GRIDS` order.
+pub async fn seed_cameras(app: &App, cameras: &[(String, String, String)]) -> Result<()> {
+    let existing = app.store.list_cameras().await?;
+    for (i, (name, main, sub)) in cameras.iter().enumerate() {
+        let Some(grid_code) = DEMO_CAMERA_GRIDS.get(i) else { break };
+        let grid = app.store.region_by_code(grid_code).await?.ok_or(crate::AppError::NotFound)?;
+        let now = app.now_ms();
+        // Plausible positions around 26.90°N 112.61°E, a few hundred metres apart.
+        let (lon, lat) = (112.600 + (i % 4) as f64 * 0.003, 26.895 + (i / 4) as f64 * 0.004);
+        match existing.iter().find(|c| &c.name == name) {
+            Some(c) => {
+                let mut row = c.clone();
+                row.main_url = main.clone();
+                row.sub_url = Some(sub.clone());
+                row.updated_ms = now;
+                app.store.update_camera(&row, None).await?;
+            }
+            None => {
+                let row = palmgrid_store::CameraRow {
+                    id: palmgrid_domain::CameraId::new().to_string(),
+                    name: name.clone(),
+                    grid_id: Some(grid.id),
+                    grid_code: Some(grid.code),
+                    zone: palmgrid_domain::Zone::Government.as_str().into(),
+                    lon: Some(lon),
+                    lat: Some(lat),
+                    main_url: main.clone(),
+                    sub_url: Some(sub.clone()),
+                    transport: "tcp".into(),
+                    record: true,
+                    created_ms: now,
+                    updated_ms: now,
+                };
+                app.store.insert_camera(&row, None).await?;
+            }
+        }
+    }
+    Ok(())
+}

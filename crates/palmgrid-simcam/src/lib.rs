@@ -6,5 +6,6 @@
 //! with openh264 into [`palmgrid_media::Frame`]s that are then replayed with fresh
 //! timestamps, so a dozen cameras cost a dozen sends, not a dozen encoders.
 
+pub mod demo;
 pub mod encode;
 pub mod scene;

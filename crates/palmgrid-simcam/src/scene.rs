@@ -9,7 +9,7 @@ pub const REF_W: f32 = 1280.0;
 pub const REF_H: f32 = 720.0;
 
 /// What a scene shows; each has its own story over the loop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SceneKind {
     PeopleWalking,

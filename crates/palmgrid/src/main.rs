@@ -172,10 +172,28 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
         // Demo accounts have no authenticator app; TOTP stays available but optional.
         auth.enforce_totp = false;
     }
-    let app = App::new(store.clone(), Arc::new(SystemClock), auth, signer);
+    let mut app = App::new(store.clone(), Arc::new(SystemClock), auth, signer);
+    // Kept alive for the life of the server: dropping it stops the simulated cameras.
+    let mut _simcams = None;
     if demo_mode {
         demo::seed(&app).await.context("seeding the demo district")?;
+        // The simulated cameras run on loopback and are ingested through the real RTSP path.
+        app.allow_local_camera_urls = true;
+        let sims = palmgrid_simcam::demo::start("127.0.0.1:0").await.context("starting simulated cameras")?;
+        let cams: Vec<(String, String, String)> = palmgrid_simcam::demo::DEMO_CAMERAS
+            .iter()
+            .enumerate()
+            .map(|(n, (name, _))| {
+                let (main, sub) = sims.urls(n);
+                (name.to_string(), main, sub)
+            })
+            .collect();
+        demo::seed_cameras(&app, &cams).await.context("registering the demo cameras")?;
+        println!("Simulated cameras: {} on rtsp://{}/sim/N/{{main,sub}}", cams.len(), sims.addr);
+        _simcams = Some(sims);
     }
+    let n = app.sync_all_cameras().await.context("loading cameras")?;
+    tracing::info!(cameras = n, "cameras registered with the live runtime");
     if store.count_role_holders(Role::DistrictAdmin.as_str()).await? == 0 {
         bail!(
             "no administrator exists yet. Create the first one with\n  \

@@ -50,7 +50,8 @@ pub async fn live_ws(
         Some("sub") => StreamChoice::Sub,
         Some(_) => return Err(ApiError::bad_request("stream must be auto, main or sub")),
     };
-    let (_row, _kind, sub) = state.app.open_live(&a.session, &a.ctx, &id, choice, q.purpose.as_deref().unwrap_or("")).await?;
+    let (_row, _kind, sub) =
+        state.app.open_live(&a.session, &a.ctx, &id, choice, q.purpose.as_deref().unwrap_or("")).await?;
     Ok(ws.on_upgrade(move |socket| send_live(socket, sub)))
 }
 

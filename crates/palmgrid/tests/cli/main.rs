@@ -107,6 +107,7 @@ async fn first_start_and_demo(backend: Backend) {
     let server = start(&db, "demo");
     let client = reqwest::Client::new();
     assert_eq!(client.get(format!("{}/healthz", server.base)).send().await.unwrap().status(), 200);
+    let mut tokens = std::collections::HashMap::new();
     for user in ["admin", "officer", "resident"] {
         let r = client
             .post(format!("{}/api/v1/auth/login", server.base))
@@ -115,7 +116,17 @@ async fn first_start_and_demo(backend: Backend) {
             .await
             .unwrap();
         assert_eq!(r.status(), 200, "{user}");
+        let v: serde_json::Value = r.json().await.unwrap();
+        tokens.insert(user, v["token"].as_str().unwrap().to_owned());
     }
+    // The demo registers twelve simulated cameras; the officer sees the two of their grid.
+    let cams = |user: &str| client.get(format!("{}/api/v1/cameras", server.base)).bearer_auth(&tokens[user]).send();
+    let v: serde_json::Value = cams("admin").await.unwrap().json().await.unwrap();
+    assert_eq!(v["items"].as_array().unwrap().len(), 12);
+    let v: serde_json::Value = cams("officer").await.unwrap().json().await.unwrap();
+    let names: Vec<&str> = v["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["牛角巷北口", "牛角巷垃圾站"]);
+    assert_eq!(cams("resident").await.unwrap().status(), 403);
     assert_eq!(server.terminate(), 0, "graceful shutdown on SIGTERM");
     let (code, text) = verify(&db);
     assert_eq!(code, 0, "{text}");
