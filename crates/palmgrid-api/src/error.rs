@@ -58,6 +58,7 @@ impl From<AppError> for ApiError {
                 tracing::error!(error = %source, "audit log write failed; request refused");
                 ApiError::new(S::SERVICE_UNAVAILABLE, "audit_unavailable", msg)
             }
+            AppError::Unavailable(m) => ApiError::new(S::SERVICE_UNAVAILABLE, "camera_unavailable", m),
             AppError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 ApiError::new(S::INTERNAL_SERVER_ERROR, "internal", "internal error")

@@ -76,6 +76,7 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(cameras::list, cameras::create))
         .routes(routes!(cameras::get, cameras::patch, cameras::delete))
         .routes(routes!(live::live_ws))
+        .routes(routes!(live::snapshot))
 }
 
 /// The OpenAPI document (built once).

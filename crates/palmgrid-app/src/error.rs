@@ -26,6 +26,9 @@ pub enum AppError {
     Conflict(String),
     #[error("the audit log could not be written; the action was not performed")]
     AuditUnavailable(#[source] StoreError),
+    /// A camera or other upstream did not deliver.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -121,3 +121,49 @@ impl App {
         Ok((row, kind, sub))
     }
 }
+
+impl App {
+    /// A JPEG of the latest keyframe, audited like a live view. Starts the pull if the
+    /// camera is idle and waits up to 10 s for a keyframe.
+    pub async fn snapshot(&self, s: &Session, ctx: &RequestCtx, camera_id: &str, purpose: &str) -> Result<Vec<u8>> {
+        let row = self.store.camera(camera_id).await?.ok_or(AppError::NotFound)?;
+        match self.authorize(s, Action::ViewSnapshot, &camera_resource(&row)) {
+            Ok(()) => {}
+            Err(AppError::Forbidden) if self.authorize(s, Action::ListCameras, &camera_resource(&row)).is_err() => {
+                return Err(AppError::NotFound);
+            }
+            Err(e) => return Err(e),
+        }
+        let purpose = check_purpose(purpose)?;
+        let kind = if row.sub_url.is_some() { StreamKind::Sub } else { StreamKind::Main };
+        if !self.media.has(&row.id, kind) {
+            self.sync_camera(&row).await?;
+        }
+        self.record(
+            &s.into(),
+            ctx,
+            "video.snapshot",
+            &format!("camera:{}", row.id),
+            RESULT_OK,
+            json!({"camera": row.name, "at_ms": self.now_ms(), "purpose": purpose}),
+        )
+        .await?;
+        // Holding a subscription keeps the pull alive while we wait.
+        let _watch = self.media.watch(&row.id, kind).ok_or(AppError::NotFound)?;
+        let live = self.media.live(&row.id, kind).ok_or(AppError::NotFound)?;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        let (params, key) = loop {
+            if let Some(k) = live.last_keyframe() {
+                break k;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(AppError::Unavailable("the camera sent no picture within 10 s".into()));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        tokio::task::spawn_blocking(move || palmgrid_media::snapshot::keyframe_to_jpeg(&params, &key, 85))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::Unavailable(e.to_string()))
+    }
+}

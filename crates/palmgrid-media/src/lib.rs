@@ -9,5 +9,6 @@ pub mod frame;
 pub mod h264;
 pub mod hub;
 pub mod rtsp_server;
+pub mod snapshot;
 
 pub use frame::{Codec, Frame, StreamParams};

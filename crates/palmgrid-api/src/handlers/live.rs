@@ -92,3 +92,25 @@ async fn send_live(mut socket: WebSocket, mut sub: Subscription) {
         }
     }
 }
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct SnapshotQuery {
+    /// Why the picture is taken; required, recorded in the audit log.
+    pub purpose: Option<String>,
+}
+
+/// A JPEG of the camera's latest keyframe (audited).
+#[utoipa::path(get, path = "/api/v1/cameras/{id}/snapshot.jpg", tag = "video", params(("id" = String, Path), SnapshotQuery),
+    responses((status = 200, description = "JPEG", content_type = "image/jpeg"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, description = "`camera_unavailable`", body = ErrorBody)))]
+pub async fn snapshot(
+    State(state): State<ApiState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Query(q): Query<SnapshotQuery>,
+) -> ApiResult<Response> {
+    use axum::response::IntoResponse;
+    let jpeg = state.app.snapshot(&a.session, &a.ctx, &id, q.purpose.as_deref().unwrap_or("")).await?;
+    Ok(([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "no-store")], jpeg).into_response())
+}

@@ -495,6 +495,26 @@ http_test!(live_ws_streams_fmp4_that_ffprobe_reads_and_audits_once, with_local_c
 
     let (_, cam) = t.call(Method::GET, &format!("/api/v1/cameras/{id}"), Some(&admin), None).await;
     assert_eq!(cam["status"], "online");
+
+    // A snapshot is a JPEG of the scene, audited with its purpose.
+    let resp = t
+        .client
+        .get(format!("{}/api/v1/cameras/{id}/snapshot.jpg?purpose=patrol", t.base))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "image/jpeg");
+    let jpeg = resp.bytes().await.unwrap();
+    assert_eq!(&jpeg[..3], &[0xFF, 0xD8, 0xFF]);
+    let (s, _) = t.call(Method::GET, &format!("/api/v1/cameras/{id}/snapshot.jpg"), Some(&officer), None).await;
+    assert_eq!(s, 422, "purpose is required");
+    let (s, _) =
+        t.call(Method::GET, &format!("/api/v1/cameras/{id}/snapshot.jpg?purpose=x"), Some(&resident), None).await;
+    assert_eq!(s, 404);
+    let (_, log) = t.call(Method::GET, "/api/v1/audit?action=video.snapshot&limit=100", Some(&auditor), None).await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 1, "{log}");
     if !ffprobe_available() {
         return;
     }

@@ -105,3 +105,19 @@ async fn a_replayed_scene_is_served_over_rtsp_and_read_by_ffprobe() {
     replay.abort();
     server.abort();
 }
+
+#[test]
+fn a_keyframe_snapshot_shows_the_scene() {
+    let clip = encode_clip(&Scene::new(SceneKind::GarbageLeft, 4.0, 3), StreamSpec::SUB, 4.0).unwrap();
+    let key = clip.frames.iter().rev().find(|f| f.is_key).unwrap();
+    let jpeg = palmgrid_media::snapshot::keyframe_to_jpeg(&clip.params, key, 85).unwrap();
+    assert_eq!(&jpeg[..2], &[0xFF, 0xD8], "JPEG SOI marker");
+    let img = image::load_from_memory(&jpeg).unwrap().to_rgb8();
+    assert_eq!(img.dimensions(), (640, 360));
+    // The garbage bag (dark) is present at 2 s (after 30 % of the loop): sample its centre
+    // (reference 630,520 → 315,260 at 640×360) against the sidewalk beside it.
+    let bag = img.get_pixel(315, 260).0;
+    let sidewalk = img.get_pixel(200, 260).0;
+    let luma = |p: [u8; 3]| (p[0] as u32 * 299 + p[1] as u32 * 587 + p[2] as u32 * 114) / 1000;
+    assert!(luma(bag) + 60 < luma(sidewalk), "bag {bag:?} vs sidewalk {sidewalk:?}");
+}
