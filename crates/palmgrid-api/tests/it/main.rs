@@ -539,3 +539,80 @@ http_test!(live_ws_streams_fmp4_that_ffprobe_reads_and_audits_once, with_local_c
     let duration: f64 = v["format"]["duration"].as_str().unwrap().parse().unwrap();
     assert!(duration >= 5.0, "at least 5 s of video: {duration}");
 });
+
+/// Starts GStreamer's RTSP server (a camera that is not ours) with Basic authentication;
+/// returns the process and the URL with credentials, or `None` (after saying why) when
+/// GStreamer is not installed and not required.
+async fn gst_camera() -> Option<(tokio::process::Child, String)> {
+    use tokio::io::AsyncBufReadExt;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/peers/gst_rtsp_server.py");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let spawned = tokio::process::Command::new("/usr/bin/python3")
+        .args([script, &port.to_string(), "cam-user", "cam-secret-123"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn();
+    let mut child = match spawned {
+        Ok(c) => c,
+        Err(e) => return skip_gst(&e.to_string()),
+    };
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    match tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line()).await {
+        Ok(Ok(Some(l))) if l == "READY" => {
+            Some((child, format!("rtsp://cam-user:cam-secret-123@127.0.0.1:{port}/test")))
+        }
+        other => {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                use tokio::io::AsyncReadExt;
+                let _ = e.read_to_string(&mut err).await;
+            }
+            skip_gst(&format!("{other:?} {err}"))
+        }
+    }
+}
+
+fn skip_gst<T>(why: &str) -> Option<T> {
+    if std::env::var("PALMGRID_REQUIRE_TOOLS").is_ok_and(|v| v == "1") {
+        panic!("GStreamer RTSP server required but unavailable: {why}");
+    }
+    eprintln!(
+        "SKIPPED GStreamer camera test: gst-rtsp-server unavailable ({why}); apt-get install gir1.2-gst-rtsp-server-1.0"
+    );
+    None
+}
+
+http_test!(a_gstreamer_camera_added_through_the_api_is_viewed_live, with_local_cameras(demo_auth()), |t| {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+    let Some((_gst, url)) = gst_camera().await else { return };
+    let admin = t.login("admin").await;
+    let body = json!({"name": "GStreamer 测试摄像机", "url": url, "grid_code": "430407001001001"});
+    let (s, cam) = t.call(Method::POST, "/api/v1/cameras", Some(&admin), Some(body)).await;
+    assert_eq!(s, 201, "{cam}");
+    assert!(!cam.to_string().contains("cam-secret"), "credentials never returned");
+    let id = cam["id"].as_str().unwrap().to_owned();
+    let ws_url = format!("{}/api/v1/cameras/{id}/live.ws?purpose=test", t.base.replace("http", "ws"));
+    let mut req = ws_url.into_client_request().unwrap();
+    req.headers_mut().insert("authorization", format!("Bearer {admin}").parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let (mut meta, mut init, mut fragments) = (None, false, 0);
+    while fragments < 50 {
+        match tokio::time::timeout(std::time::Duration::from_secs(15), socket.next()).await.unwrap().unwrap().unwrap() {
+            Message::Text(t) => meta = Some(serde_json::from_str::<Value>(&t).unwrap()),
+            Message::Binary(b) if !init => {
+                assert_eq!(&b[4..8], b"ftyp");
+                init = true;
+            }
+            Message::Binary(b) => {
+                assert_eq!(&b[4..8], b"moof");
+                fragments += 1;
+            }
+            _ => {}
+        }
+    }
+    let meta = meta.unwrap();
+    assert_eq!((meta["width"].as_i64(), meta["height"].as_i64()), (Some(640), Some(360)));
+    assert!(meta["codec"].as_str().unwrap().starts_with("avc1."));
+});
