@@ -157,14 +157,22 @@ impl App {
         Ok(all.into_iter().filter(|c| self.authorize(s, Action::ListCameras, &camera_resource(c)).is_ok()).collect())
     }
 
+    /// Authorises `action` on a camera. A camera the session may not even list answers
+    /// 404, like an unknown id, so ids cannot be probed across scopes or zones.
+    pub fn authorize_camera(&self, s: &Session, action: Action, row: &CameraRow) -> Result<()> {
+        match self.authorize(s, action, &camera_resource(row)) {
+            Err(AppError::Forbidden) if self.authorize(s, Action::ListCameras, &camera_resource(row)).is_err() => {
+                Err(AppError::NotFound)
+            }
+            other => other,
+        }
+    }
+
     /// One camera; anything the session may not list is 404, like an unknown id.
     pub async fn get_camera(&self, s: &Session, id: &str) -> Result<CameraRow> {
         let row = self.store.camera(id).await?.ok_or(AppError::NotFound)?;
-        match self.authorize(s, Action::ListCameras, &camera_resource(&row)) {
-            Ok(()) => Ok(row),
-            Err(AppError::Forbidden) => Err(AppError::NotFound),
-            Err(e) => Err(e),
-        }
+        self.authorize_camera(s, Action::ListCameras, &row)?;
+        Ok(row)
     }
 
     /// Whether the session may change this camera (and see its URLs).
@@ -175,13 +183,8 @@ impl App {
     /// A camera the session may manage (404 when it may not even see it).
     async fn managed_camera(&self, s: &Session, id: &str) -> Result<CameraRow> {
         let row = self.store.camera(id).await?.ok_or(AppError::NotFound)?;
-        match self.authorize(s, Action::ManageCameras, &camera_resource(&row)) {
-            Ok(()) => Ok(row),
-            Err(AppError::Forbidden) if self.authorize(s, Action::ListCameras, &camera_resource(&row)).is_err() => {
-                Err(AppError::NotFound)
-            }
-            Err(e) => Err(e),
-        }
+        self.authorize_camera(s, Action::ManageCameras, &row)?;
+        Ok(row)
     }
 
     pub async fn update_camera(

@@ -1,7 +1,6 @@
 //! Watching video: authorisation, the audit record before the first byte, and the
 //! camera runtime's streams.
 
-use crate::cameras::camera_resource;
 use crate::{App, AppError, RequestCtx, Result, Session};
 use palmgrid_domain::audit::RESULT_OK;
 use palmgrid_domain::authz::Action;
@@ -88,14 +87,7 @@ impl App {
         purpose: &str,
     ) -> Result<(CameraRow, StreamKind, Subscription)> {
         let row = self.store.camera(camera_id).await?.ok_or(AppError::NotFound)?;
-        match self.authorize(s, Action::ViewLive, &camera_resource(&row)) {
-            Ok(()) => {}
-            // Out of scope looks like unknown, as for listing.
-            Err(AppError::Forbidden) if self.authorize(s, Action::ListCameras, &camera_resource(&row)).is_err() => {
-                return Err(AppError::NotFound);
-            }
-            Err(e) => return Err(e),
-        }
+        self.authorize_camera(s, Action::ViewLive, &row)?;
         let purpose = check_purpose(purpose)?;
         let kind = match choice {
             StreamChoice::Main => StreamKind::Main,
@@ -127,13 +119,7 @@ impl App {
     /// camera is idle and waits up to 10 s for a keyframe.
     pub async fn snapshot(&self, s: &Session, ctx: &RequestCtx, camera_id: &str, purpose: &str) -> Result<Vec<u8>> {
         let row = self.store.camera(camera_id).await?.ok_or(AppError::NotFound)?;
-        match self.authorize(s, Action::ViewSnapshot, &camera_resource(&row)) {
-            Ok(()) => {}
-            Err(AppError::Forbidden) if self.authorize(s, Action::ListCameras, &camera_resource(&row)).is_err() => {
-                return Err(AppError::NotFound);
-            }
-            Err(e) => return Err(e),
-        }
+        self.authorize_camera(s, Action::ViewSnapshot, &row)?;
         let purpose = check_purpose(purpose)?;
         let kind = if row.sub_url.is_some() { StreamKind::Sub } else { StreamKind::Main };
         if !self.media.has(&row.id, kind) {

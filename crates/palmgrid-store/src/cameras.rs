@@ -24,6 +24,8 @@ const SELECT: &str = "SELECT c.id, c.name, c.grid_id, r.code AS grid_code, c.zon
                       c.sub_url, c.transport, c.record, c.created_ms, c.updated_ms \
                       FROM cameras c LEFT JOIN regions r ON r.id = c.grid_id";
 
+const INSERT_CREDENTIALS: &str = "INSERT INTO camera_credentials (camera_id, username, password) VALUES ($1, $2, $3)";
+
 impl Store {
     /// Inserts a camera and, if given, its credentials, in one transaction.
     pub async fn insert_camera(&self, c: &CameraRow, creds: Option<(&str, &str)>) -> Result<()> {
@@ -48,12 +50,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             if let Some((user, pass)) = creds {
-                sqlx::query("INSERT INTO camera_credentials (camera_id, username, password) VALUES ($1, $2, $3)")
-                    .bind(&c.id)
-                    .bind(user)
-                    .bind(pass)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(INSERT_CREDENTIALS).bind(&c.id).bind(user).bind(pass).execute(&mut *tx).await?;
             }
             tx.commit().await?;
         });
@@ -98,12 +95,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 if let Some((user, pass)) = creds {
-                    sqlx::query("INSERT INTO camera_credentials (camera_id, username, password) VALUES ($1, $2, $3)")
-                        .bind(&c.id)
-                        .bind(user)
-                        .bind(pass)
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(INSERT_CREDENTIALS).bind(&c.id).bind(user).bind(pass).execute(&mut *tx).await?;
                 }
             }
             tx.commit().await?;
