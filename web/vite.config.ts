@@ -39,8 +39,8 @@ function selfHostedVantIconFont(): Plugin {
 }
 
 // The Rust server serves the build at / with an SPA fallback; in development Vite proxies
-// the API to a palmgrid server on 127.0.0.1:8080.
-const backend = 'http://127.0.0.1:8080'
+// the API (and the live video WebSockets) to a palmgrid server on 127.0.0.1:8080 or $PALMGRID_BACKEND.
+const backend = process.env.PALMGRID_BACKEND || 'http://127.0.0.1:8080'
 
 // crates/palmgrid-api/build.rs runs `npm run build` with PALMGRID_WEB_OUT set to a folder in
 // cargo's OUT_DIR and embeds what lands there; by hand, the output goes to web/dist.
@@ -100,7 +100,7 @@ export default defineConfig({
   server: {
     host: '127.0.0.1',
     proxy: {
-      '/api': { target: backend, changeOrigin: false },
+      '/api': { target: backend, changeOrigin: false, ws: true },
       '/healthz': { target: backend, changeOrigin: false },
     },
   },

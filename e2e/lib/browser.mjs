@@ -24,6 +24,8 @@ export async function launchBrowser() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // Live video starts without a tap (the app's <video> is muted as well).
+      '--autoplay-policy=no-user-gesture-required',
     ],
   })
 }

@@ -80,6 +80,79 @@ async function pageFetch(page, path, init = {}) {
 
 const WEB = { 'X-Palmgrid-Client': 'web' }
 
+/** Waits until a <video> has played at least `seconds` of media (currentTime advancing). */
+async function waitVideoAdvances(locator, { seconds = 1, timeoutMs = 60_000 } = {}) {
+  const handle = await locator.elementHandle()
+  return handle.evaluate(
+    async (v, { seconds, timeoutMs }) => {
+      const deadline = performance.now() + timeoutMs
+      let first = null
+      while (performance.now() < deadline) {
+        if (v.readyState >= 2 && !v.paused && v.currentTime > 0) {
+          if (first === null) first = v.currentTime
+          else if (v.currentTime - first >= seconds) return { ok: true, from: first, to: v.currentTime }
+        }
+        await new Promise((r) => setTimeout(r, 200))
+      }
+      const player = v.closest('[data-state]')
+      return {
+        ok: false,
+        currentTime: v.currentTime,
+        readyState: v.readyState,
+        paused: v.paused,
+        state: player?.getAttribute('data-state'),
+        message: player?.innerText?.trim() ?? '',
+      }
+    },
+    { seconds, timeoutMs },
+  )
+}
+
+/**
+ * Draws the video twice, `gapMs` apart, to a canvas: the luma standard deviation of each frame
+ * (a uniform frame ≈ 0) and the mean absolute luma difference between the two.
+ */
+async function sampleFrames(locator, gapMs = 1000) {
+  const handle = await locator.elementHandle()
+  return handle.evaluate(async (v, gapMs) => {
+    const w = 160
+    const h = 90
+    const canvas = document.createElement('canvas')
+    canvas.width = w
+    canvas.height = h
+    const g = canvas.getContext('2d', { willReadFrequently: true })
+    const luma = () => {
+      g.drawImage(v, 0, 0, w, h)
+      const d = g.getImageData(0, 0, w, h).data
+      const out = new Float64Array(w * h)
+      for (let i = 0; i < out.length; i++) out[i] = 0.299 * d[i * 4] + 0.587 * d[i * 4 + 1] + 0.114 * d[i * 4 + 2]
+      return out
+    }
+    const std = (a) => {
+      const mean = a.reduce((s, x) => s + x, 0) / a.length
+      return Math.sqrt(a.reduce((s, x) => s + (x - mean) ** 2, 0) / a.length)
+    }
+    const a = luma()
+    const t0 = v.currentTime
+    await new Promise((r) => setTimeout(r, gapMs))
+    const b = luma()
+    let diff = 0
+    for (let i = 0; i < a.length; i++) diff += Math.abs(a[i] - b[i])
+    return { stdA: std(a), stdB: std(b), diff: diff / a.length, t0, t1: v.currentTime, width: v.videoWidth, height: v.videoHeight }
+  }, gapMs)
+}
+
+/** Logs in through the API (not the browser) and returns a bearer token. */
+async function apiToken(baseUrl, username) {
+  const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...WEB },
+    body: JSON.stringify({ username, password: DEMO_PASSWORD }),
+  })
+  assert.equal(res.status, 200, `API login as ${username}`)
+  return (await res.json()).token
+}
+
 function byTabOrder(keys) {
   return [...keys].sort((a, b) => TAB_ORDER.indexOf(a) - TAB_ORDER.indexOf(b))
 }
@@ -266,6 +339,13 @@ function backendSuite(backend, prepareDatabase) {
             await page.getByTestId('page-home').waitFor()
             await p.shot(account, `no-${key}-redirected-home`)
           }
+          if (!shown.includes('video')) {
+            for (const path of ['/video/quad', '/video/00000000-0000-0000-0000-000000000000']) {
+              await page.goto(path)
+              await waitForPath(page, '/home')
+              await page.getByTestId('page-home').waitFor()
+            }
+          }
 
           // Me: user info and roles.
           await page.getByTestId('tab-me').click()
@@ -377,6 +457,126 @@ function backendSuite(backend, prepareDatabase) {
         await page.getByTestId('lang-zh-CN').click()
         await page.getByTestId('tab-home').getByText(TAB_ZH.home).waitFor()
         assert.equal(await page.evaluate(() => localStorage.getItem('palmgrid.locale')), 'zh-CN')
+        p.assertClean(assert)
+      })
+    } finally {
+      await p.close()
+    }
+  })
+
+  // Demo cameras come online within ~30–40 s of start (their scenes are encoded first): the
+  // players wait up to 60 s for video.
+  it('视频: the officer sees the 2 cameras of 牛角巷第一网格 and watches one live; the view is audited with its purpose', { timeout: 240_000 }, async () => {
+    const p = await phone()
+    const { page } = p
+    try {
+      await withShotOnFailure(p, dir, 'video-officer', async () => {
+        await page.goto('/login')
+        await loginAndWaitHome(page, 'officer')
+        await page.getByTestId('tab-video').click()
+        await page.getByTestId('page-video').waitFor()
+        const rows = page.locator('[data-camera-id]')
+        await rows.first().waitFor()
+
+        // Exactly the officer's cameras, as the API lists them, under the grid's name.
+        const api = await pageFetch(page, '/api/v1/cameras', { headers: WEB })
+        assert.equal(api.status, 200)
+        assert.deepEqual(api.body.items.map((c) => c.name).sort(), ['牛角巷北口', '牛角巷垃圾站'])
+        assert.equal(await rows.count(), 2)
+        const groups = page.getByTestId('camera-group')
+        assert.equal(await groups.count(), 1)
+        assert.equal((await groups.getByTestId('camera-group-title').innerText()).trim(), '牛角巷第一网格')
+        for (const c of api.body.items) {
+          const row = page.getByTestId(`camera-${c.id}`)
+          await row.getByText(c.name).waitFor()
+          assert.ok(['在线', '离线', '待机'].includes((await row.getByTestId('camera-status').innerText()).trim()))
+        }
+        await p.shot('video-officer', 'list')
+
+        // Open 牛角巷北口: the purpose is pre-selected and the player starts at once.
+        const cam = api.body.items.find((c) => c.name === '牛角巷北口')
+        await page.getByTestId(`camera-${cam.id}`).click()
+        await waitForPath(page, `/video/${cam.id}`)
+        await page.getByTestId('page-camera').waitFor()
+        const purpose = page.getByTestId('purpose')
+        assert.equal(await purpose.getAttribute('data-purpose'), 'patrol')
+        await purpose.getByText('日常巡查').waitFor()
+        await purpose.getByText('本次查看将记入审计日志').waitFor()
+
+        // Change the purpose to 事件核查 (one tap on the sheet); the player restarts with it.
+        const sockets = []
+        page.on('websocket', (ws) => sockets.push(ws))
+        await purpose.click()
+        await page.locator('.purpose-incident').click()
+        await page.waitForFunction(() => document.querySelector('[data-testid="purpose"]')?.getAttribute('data-purpose') === 'incident')
+        await purpose.getByText('事件核查').waitFor()
+
+        const video = page.getByTestId('live-video')
+        const played = await waitVideoAdvances(video, { seconds: 1, timeoutMs: 60_000 })
+        assert.ok(played.ok, `the video did not play: ${JSON.stringify(played)}`)
+        assert.equal(await video.evaluate((v) => v.muted), true, 'muted')
+        const frames = await sampleFrames(video, 1000)
+        assert.ok(frames.stdA > 10 && frames.stdB > 10, `frames are not uniform: ${JSON.stringify(frames)}`)
+        assert.ok(frames.diff > 0.5, `two frames 1 s apart differ: ${JSON.stringify(frames)}`)
+        await p.shot('video-officer', 'live')
+
+        assert.ok(sockets.length >= 1, 'a live WebSocket was opened')
+        const live = sockets.at(-1)
+        const last = new URL(live.url())
+        assert.equal(last.pathname, `/api/v1/cameras/${cam.id}/live.ws`)
+        assert.equal(last.searchParams.get('purpose'), '事件核查')
+        assert.equal(last.searchParams.get('stream'), 'auto')
+
+        // Leaving the page closes the WebSocket.
+        assert.equal(live.isClosed(), false, 'the live WebSocket is open while watching')
+        await page.getByTestId('tab-home').click()
+        await page.getByTestId('page-home').waitFor()
+        if (!live.isClosed()) await live.waitForEvent('close', { timeout: 10_000 })
+        p.assertClean(assert)
+
+        // The auditor finds the officer's view with the purpose that was sent.
+        const token = await apiToken(server.url, 'auditor')
+        const audit = await fetch(`${server.url}/api/v1/audit?action=video.&limit=100`, {
+          headers: { Authorization: `Bearer ${token}` },
+        })
+        assert.equal(audit.status, 200)
+        const entries = (await audit.json()).items
+        const views = entries.filter((e) => e.action.startsWith('video.') && e.actor_name && JSON.stringify(e).includes(cam.id))
+        assert.ok(views.length > 0, `no video audit entry for camera ${cam.id}: ${JSON.stringify(entries).slice(0, 800)}`)
+        const withPurpose = views.filter((e) => e.details?.purpose === '事件核查')
+        assert.ok(withPurpose.length > 0, `no audit entry with purpose 事件核查: ${JSON.stringify(views).slice(0, 800)}`)
+        const me = await pageFetch(page, '/api/v1/me', { headers: WEB })
+        assert.ok(withPurpose.some((e) => e.actor_id === me.body.user.id), 'the entry names the officer')
+      })
+    } finally {
+      await p.close()
+    }
+  })
+
+  it('视频 四画面: the admin sees 4 live tiles and at least 3 play', { timeout: 240_000 }, async () => {
+    const p = await phone()
+    const { page } = p
+    try {
+      await withShotOnFailure(p, dir, 'video-quad', async () => {
+        await page.goto('/login')
+        await loginAndWaitHome(page, 'admin')
+        await page.getByTestId('tab-video').click()
+        await page.getByTestId('page-video').waitFor()
+        await page.locator('[data-camera-id]').first().waitFor()
+        assert.equal(await page.locator('[data-camera-id]').count(), 12, 'the admin sees the 12 demo cameras')
+        await p.shot('video-quad', 'list')
+        await page.getByTestId('video-quad').click()
+        await waitForPath(page, '/video/quad')
+        await page.getByTestId('page-video-quad').waitFor()
+        const videos = page.getByTestId('quad-grid').getByTestId('live-video')
+        await videos.first().waitFor()
+        assert.equal(await videos.count(), 4)
+        const results = await Promise.all(
+          [0, 1, 2, 3].map((i) => waitVideoAdvances(videos.nth(i), { seconds: 1, timeoutMs: 60_000 })),
+        )
+        const playing = results.filter((r) => r.ok).length
+        assert.ok(playing >= 3, `${playing} of 4 tiles play: ${JSON.stringify(results)}`)
+        await p.shot('video-quad', 'tiles')
         p.assertClean(assert)
       })
     } finally {

@@ -1,5 +1,6 @@
 // Vant on demand: pages import the components they use from 'vant' (tree-shaken);
 // this file brings in the CSS of exactly those components, once.
+import 'vant/es/action-sheet/style/index'
 import 'vant/es/button/style/index'
 import 'vant/es/cell/style/index'
 import 'vant/es/cell-group/style/index'

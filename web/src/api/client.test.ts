@@ -106,4 +106,25 @@ describe('api client', () => {
     const api = createApi({ baseUrl: BASE, fetch: async () => Promise.reject(new TypeError('Failed to fetch')) })
     await expect(api.me()).rejects.toMatchObject({ status: 0, code: 'network' })
   })
+
+  it('lists cameras and regions', async () => {
+    const camera = { id: 'c1', name: '牛角巷北口', grid_code: '430407001001001', status: 'idle', zone: 'internet', has_sub_stream: true, record: false }
+    const region = { id: 'r1', code: '430407001001001', name: '牛角巷第一网格', level: 'grid', parent_id: null }
+    const seen: string[] = []
+    const api = createApi({
+      baseUrl: BASE,
+      fetch: async (req) => {
+        seen.push(`${req.method} ${new URL(req.url).pathname} ${req.headers.get(CLIENT_HEADER_NAME)}`)
+        return json(200, { items: req.url.endsWith('/cameras') ? [camera] : [region] })
+      },
+    })
+    expect((await api.cameras()).items).toEqual([camera])
+    expect((await api.regions()).items).toEqual([region])
+    expect(seen).toEqual(['GET /api/v1/cameras web', 'GET /api/v1/regions web'])
+  })
+
+  it('reports a resident\'s 403 on cameras as forbidden', async () => {
+    const api = createApi({ baseUrl: BASE, fetch: async () => json(403, { error: 'forbidden', message: 'no video' }) })
+    await expect(api.cameras()).rejects.toMatchObject({ status: 403, code: 'forbidden' })
+  })
 })

@@ -1,7 +1,7 @@
 import createClient from 'openapi-fetch'
 import type { paths } from './schema'
 import { ApiError, errorFromException, errorFromResponse } from './errors'
-import type { LoginRequest, TotpConfirmRequest } from './types'
+import type { CameraList, LoginRequest, RegionList, TotpConfirmRequest } from './types'
 
 /** Sent on every request. The server requires it on cookie-authenticated non-GET requests (CSRF). */
 export const CLIENT_HEADER_NAME = 'X-Palmgrid-Client'
@@ -47,6 +47,10 @@ export function createApi(options: ApiOptions = {}) {
     me: () => call(() => client.GET('/api/v1/me'), true),
     totpEnroll: () => call(() => client.POST('/api/v1/auth/totp/enroll'), true),
     totpConfirm: (body: TotpConfirmRequest) => call(() => client.POST('/api/v1/auth/totp/confirm', { body }), true),
+    // The OpenAPI document names several operations `list` (audit, cameras, regions, users), so
+    // the generated `operations["list"]` is only one of them: the answers are typed by their schemas.
+    cameras: async () => (await call(() => client.GET('/api/v1/cameras'), true)) as unknown as CameraList,
+    regions: async () => (await call(() => client.GET('/api/v1/regions'), true)) as unknown as RegionList,
   }
 }
 

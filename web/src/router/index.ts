@@ -1,6 +1,6 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { useSessionStore } from '../stores/session'
-import { isTabKey, tabRedirect } from '../tabs'
+import { isTabKey, tabRedirect, type TabKey } from '../tabs'
 import ShellLayout from '../layouts/ShellLayout.vue'
 import LoginPage from '../pages/LoginPage.vue'
 import HomePage from '../pages/HomePage.vue'
@@ -9,6 +9,8 @@ declare module 'vue-router' {
   interface RouteMeta {
     /** Needs a session; anonymous visitors go to the login page. */
     requiresAuth?: boolean
+    /** The tab a page belongs to: the user must have it (pages below a tab, like /video/:id). */
+    tab?: TabKey
   }
 }
 
@@ -21,7 +23,15 @@ const routes: RouteRecordRaw[] = [
     children: [
       { path: '', redirect: '/home' },
       { path: 'home', name: 'home', component: HomePage },
-      { path: 'video', name: 'video', component: () => import('../pages/VideoPage.vue') },
+      {
+        path: 'video',
+        meta: { tab: 'video' },
+        children: [
+          { path: '', name: 'video', component: () => import('../pages/VideoPage.vue') },
+          { path: 'quad', name: 'video-quad', component: () => import('../pages/VideoQuadPage.vue') },
+          { path: ':id', name: 'video-camera', component: () => import('../pages/CameraPage.vue') },
+        ],
+      },
       { path: 'cases', name: 'cases', component: () => import('../pages/CasesPage.vue') },
       { path: 'community', name: 'community', component: () => import('../pages/CommunityPage.vue') },
       { path: 'me', name: 'me', component: () => import('../pages/MePage.vue') },
@@ -53,8 +63,9 @@ router.beforeEach(async (to) => {
   }
 
   const name = typeof to.name === 'string' ? to.name : ''
-  if (isTabKey(name)) {
-    const target = tabRedirect(name, me.tabs)
+  const tab = to.meta.tab ?? (isTabKey(name) ? name : undefined)
+  if (tab) {
+    const target = tabRedirect(tab, me.tabs)
     if (target === 'none') return { name: 'no-access', replace: true }
     if (target) return { name: target, replace: true }
   }
