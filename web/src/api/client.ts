@@ -47,10 +47,8 @@ export function createApi(options: ApiOptions = {}) {
     me: () => call(() => client.GET('/api/v1/me'), true),
     totpEnroll: () => call(() => client.POST('/api/v1/auth/totp/enroll'), true),
     totpConfirm: (body: TotpConfirmRequest) => call(() => client.POST('/api/v1/auth/totp/confirm', { body }), true),
-    // The OpenAPI document names several operations `list` (audit, cameras, regions, users), so
-    // the generated `operations["list"]` is only one of them: the answers are typed by their schemas.
-    cameras: async () => (await call(() => client.GET('/api/v1/cameras'), true)) as unknown as CameraList,
-    regions: async () => (await call(() => client.GET('/api/v1/regions'), true)) as unknown as RegionList,
+    cameras: (): Promise<CameraList> => call(() => client.GET('/api/v1/cameras'), true),
+    regions: (): Promise<RegionList> => call(() => client.GET('/api/v1/regions'), true),
   }
 }
 

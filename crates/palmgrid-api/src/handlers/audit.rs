@@ -14,7 +14,7 @@ fn time_param(v: &Option<String>, name: &str) -> ApiResult<Option<i64>> {
 }
 
 /// Audit entries, newest first, filtered. Reading is itself recorded.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
+#[utoipa::path(operation_id = "list_audit", get, path = "/api/v1/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = ItemsView<AuditEntryView>), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(

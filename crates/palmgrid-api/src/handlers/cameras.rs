@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use palmgrid_app::cameras::{CameraPatch, NewCamera};
 
 /// Cameras the caller may see on this listener (police-zone cameras only on a police listener).
-#[utoipa::path(get, path = "/api/v1/cameras", tag = "cameras",
+#[utoipa::path(operation_id = "list_cameras", get, path = "/api/v1/cameras", tag = "cameras",
     responses((status = 200, body = ItemsView<CameraView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(State(state): State<ApiState>, a: Authed) -> ApiResult<Json<ItemsView<CameraView>>> {
     let rows = state.app.list_cameras(&a.session).await?;
@@ -25,7 +25,7 @@ pub async fn list(State(state): State<ApiState>, a: Authed) -> ApiResult<Json<It
 }
 
 /// Register a camera (RTSP). Credentials in the URL are stored apart and never returned.
-#[utoipa::path(post, path = "/api/v1/cameras", tag = "cameras", request_body = NewCameraRequest,
+#[utoipa::path(operation_id = "create_camera", post, path = "/api/v1/cameras", tag = "cameras", request_body = NewCameraRequest,
     responses((status = 201, body = CameraView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<ApiState>,
@@ -49,7 +49,7 @@ pub async fn create(
 }
 
 /// One camera (404 when outside the caller's scope or zone).
-#[utoipa::path(get, path = "/api/v1/cameras/{id}", tag = "cameras", params(("id" = String, Path)),
+#[utoipa::path(operation_id = "get_camera", get, path = "/api/v1/cameras/{id}", tag = "cameras", params(("id" = String, Path)),
     responses((status = 200, body = CameraView), (status = 404, body = ErrorBody)))]
 pub async fn get(State(state): State<ApiState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<CameraView>> {
     let row = state.app.get_camera(&a.session, &id).await?;
@@ -59,7 +59,7 @@ pub async fn get(State(state): State<ApiState>, a: Authed, Path(id): Path<String
 }
 
 /// Change a camera's name, grid, location, URLs, transport or recording. The zone is fixed.
-#[utoipa::path(patch, path = "/api/v1/cameras/{id}", tag = "cameras", params(("id" = String, Path)),
+#[utoipa::path(operation_id = "update_camera", patch, path = "/api/v1/cameras/{id}", tag = "cameras", params(("id" = String, Path)),
     request_body = CameraPatchRequest,
     responses((status = 200, body = CameraView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -86,7 +86,7 @@ pub async fn patch(
 }
 
 /// Remove a camera.
-#[utoipa::path(delete, path = "/api/v1/cameras/{id}", tag = "cameras", params(("id" = String, Path)),
+#[utoipa::path(operation_id = "delete_camera", delete, path = "/api/v1/cameras/{id}", tag = "cameras", params(("id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(State(state): State<ApiState>, a: Authed, Path(id): Path<String>) -> ApiResult<StatusCode> {
     state.app.delete_camera(&a.session, &a.ctx, &id).await?;

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use palmgrid_app::users::NewUser;
 
 /// All user accounts with their grants.
-#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+#[utoipa::path(operation_id = "list_users", get, path = "/api/v1/users", tag = "users",
     responses((status = 200, body = ItemsView<UserView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(State(state): State<ApiState>, a: Authed) -> ApiResult<Json<ItemsView<UserView>>> {
     let users = state.app.list_users(&a.session).await?;
@@ -17,7 +17,7 @@ pub async fn list(State(state): State<ApiState>, a: Authed) -> ApiResult<Json<It
 }
 
 /// Create a user account (password ≥ 12 characters, not the user name).
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserRequest,
+#[utoipa::path(operation_id = "create_user", post, path = "/api/v1/users", tag = "users", request_body = NewUserRequest,
     responses((status = 201, body = UserView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn create(
@@ -31,7 +31,7 @@ pub async fn create(
 }
 
 /// One user account.
-#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
+#[utoipa::path(operation_id = "get_user", get, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(State(state): State<ApiState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<UserView>> {
     let (u, m) = state.app.get_user(&a.session, &id).await?;
@@ -39,7 +39,7 @@ pub async fn get(State(state): State<ApiState>, a: Authed, Path(id): Path<String
 }
 
 /// Disable/enable an account or set a new password (both revoke its sessions).
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)), request_body = UserPatch,
+#[utoipa::path(operation_id = "update_user", patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)), request_body = UserPatch,
     responses((status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn patch(
@@ -59,7 +59,7 @@ pub async fn patch(
 }
 
 /// Grant a role over a region subtree.
-#[utoipa::path(post, path = "/api/v1/users/{id}/memberships", tag = "users", params(("id" = String, Path)),
+#[utoipa::path(operation_id = "grant_role", post, path = "/api/v1/users/{id}/memberships", tag = "users", params(("id" = String, Path)),
     request_body = GrantRequest,
     responses((status = 201, body = MembershipView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -74,7 +74,7 @@ pub async fn grant(
 }
 
 /// Revoke a grant.
-#[utoipa::path(delete, path = "/api/v1/memberships/{id}", tag = "users", params(("id" = String, Path)),
+#[utoipa::path(operation_id = "revoke_role", delete, path = "/api/v1/memberships/{id}", tag = "users", params(("id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke(State(state): State<ApiState>, a: Authed, Path(id): Path<String>) -> ApiResult<StatusCode> {
     state.app.revoke_role(&a.session, &a.ctx, &id).await?;
