@@ -10,6 +10,7 @@ pub mod demo;
 mod error;
 pub mod live;
 pub mod regions;
+pub mod rtsp;
 pub mod users;
 
 pub use audit::{AuditSigner, VerifyReport};

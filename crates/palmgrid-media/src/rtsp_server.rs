@@ -22,11 +22,16 @@ const MAX_HEAD: usize = 16 * 1024;
 const MAX_PAYLOAD: usize = 1400;
 const PAYLOAD_TYPE: u8 = 96;
 
-/// Decides which stream a path names and whether the caller may have it.
+/// The future [`Mounts::resolve`] returns.
+pub type ResolveFuture<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<LiveStream, Refusal>> + Send + 'a>>;
+
+/// Decides which stream a path names and whether the caller may have it. Called once per
+/// RTSP session, at DESCRIBE, so an implementation may authenticate and audit there.
 pub trait Mounts: Send + Sync + 'static {
     /// `path` is the URL path without the leading `/` and without a `/trackID=…` suffix;
-    /// `authorization` is the request's Authorization header, if any.
-    fn resolve(&self, path: &str, authorization: Option<&str>) -> Result<LiveStream, Refusal>;
+    /// `authorization` is the request's Authorization header, if any; `peer` the client.
+    fn resolve<'a>(&'a self, path: &'a str, authorization: Option<&'a str>, peer: &'a str) -> ResolveFuture<'a>;
 }
 
 /// Why a stream is not served.
@@ -42,8 +47,9 @@ pub enum Refusal {
 pub struct StaticMounts(pub Arc<HashMap<String, LiveStream>>);
 
 impl Mounts for StaticMounts {
-    fn resolve(&self, path: &str, _authorization: Option<&str>) -> Result<LiveStream, Refusal> {
-        self.0.get(path).cloned().ok_or(Refusal::NotFound)
+    fn resolve<'a>(&'a self, path: &'a str, _authorization: Option<&'a str>, _peer: &'a str) -> ResolveFuture<'a> {
+        let r = self.0.get(path).cloned().ok_or(Refusal::NotFound);
+        Box::pin(async move { r })
     }
 }
 
@@ -54,7 +60,7 @@ pub async fn serve(listener: TcpListener, mounts: Arc<dyn Mounts>) -> std::io::R
         let _ = sock.set_nodelay(true);
         let mounts = mounts.clone();
         tokio::spawn(async move {
-            if let Err(e) = Connection::new(sock, mounts).run().await {
+            if let Err(e) = Connection::new(sock, mounts, peer.to_string()).run().await {
                 tracing::debug!(%peer, error = %e, "rtsp connection ended");
             }
         });
@@ -86,19 +92,20 @@ fn mount_path(uri: &str) -> String {
 struct Connection {
     sock: TcpStream,
     mounts: Arc<dyn Mounts>,
+    peer: String,
     session: String,
     stream: Option<LiveStream>,
     channel: u8,
 }
 
 impl Connection {
-    fn new(sock: TcpStream, mounts: Arc<dyn Mounts>) -> Self {
+    fn new(sock: TcpStream, mounts: Arc<dyn Mounts>, peer: String) -> Self {
         let session = format!("{:016x}", rand_u64());
-        Connection { sock, mounts, session, stream: None, channel: 0 }
+        Connection { sock, mounts, peer, session, stream: None, channel: 0 }
     }
 
     async fn run(self) -> std::io::Result<()> {
-        let Connection { sock, mounts, session, mut stream, mut channel } = self;
+        let Connection { sock, mounts, peer, session, mut stream, mut channel } = self;
         let (mut rd, mut wr) = sock.into_split();
         // One writer owns the socket: RTSP responses and RTP packets are queued to it.
         let (tx, mut rx) = mpsc::channel::<Bytes>(256);
@@ -123,7 +130,7 @@ impl Connection {
                         &[("Public", "OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, GET_PARAMETER, SET_PARAMETER")],
                         "",
                     ),
-                    "DESCRIBE" => match mounts.resolve(&path, req.header("Authorization")) {
+                    "DESCRIBE" => match mounts.resolve(&path, req.header("Authorization"), &peer).await {
                         Err(r) => refusal(&cseq, r),
                         Ok(s) => match wait_params(&s).await {
                             None => response(503, &cseq, &[], ""),
@@ -143,10 +150,8 @@ impl Connection {
                     "SETUP" => {
                         let transport = req.header("Transport").unwrap_or("");
                         match (&stream, parse_interleaved(transport)) {
-                            (None, _) => match mounts.resolve(&path, req.header("Authorization")) {
-                                Err(r) => refusal(&cseq, r),
-                                Ok(_) => response(455, &cseq, &[], ""),
-                            },
+                            // DESCRIBE first: that is where access is decided and recorded.
+                            (None, _) => response(455, &cseq, &[], ""),
                             (Some(_), None) => response(461, &cseq, &[], ""),
                             (Some(_), Some(ch)) => {
                                 channel = ch;

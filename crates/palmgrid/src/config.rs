@@ -17,6 +17,9 @@ pub struct Config {
     /// `text` or `json`.
     pub log_format: String,
     pub listeners: Vec<ListenerConfig>,
+    /// Address of the RTSP server that re-serves cameras to other platforms (with palmgrid
+    /// credentials); unset: no RTSP re-serve. Its zone is the first listener's.
+    pub rtsp_listen: Option<String>,
     pub auth: AuthSection,
 }
 
@@ -68,6 +71,7 @@ impl Default for Config {
             log: "info".into(),
             log_format: "text".into(),
             listeners: vec![ListenerConfig { addr: "127.0.0.1:8080".into(), zone: default_zone() }],
+            rtsp_listen: None,
             auth: AuthSection::default(),
         }
     }
@@ -95,6 +99,9 @@ impl Config {
         }
         if let Ok(v) = std::env::var("PALMGRID_LOG_FORMAT") {
             c.log_format = v;
+        }
+        if let Ok(v) = std::env::var("PALMGRID_RTSP_LISTEN") {
+            c.rtsp_listen = Some(v);
         }
         if let Ok(v) = std::env::var("PALMGRID_LISTEN") {
             c.set_listen(&v);

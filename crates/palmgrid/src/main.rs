@@ -194,6 +194,20 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
     }
     let n = app.sync_all_cameras().await.context("loading cameras")?;
     tracing::info!(cameras = n, "cameras registered with the live runtime");
+    // The demo re-serves its cameras over RTSP on a free loopback port unless configured.
+    let rtsp_listen = c.rtsp_listen.clone().or_else(|| demo_mode.then(|| "127.0.0.1:0".to_owned()));
+    let rtsp_task = match rtsp_listen {
+        Some(addr) => {
+            let listener =
+                tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("binding RTSP {addr}"))?;
+            let local = listener.local_addr()?;
+            let zone = Zone::parse(&c.listeners[0].zone).expect("validated");
+            println!("RTSP re-serve on rtsp://{local}/cameras/{{id}} (palmgrid credentials, zone {zone})");
+            let mounts = Arc::new(palmgrid_app::rtsp::CameraMounts { app: app.clone(), zone });
+            Some(tokio::spawn(palmgrid_media::rtsp_server::serve(listener, mounts)))
+        }
+        None => None,
+    };
     if store.count_role_holders(Role::DistrictAdmin.as_str()).await? == 0 {
         bail!(
             "no administrator exists yet. Create the first one with\n  \
@@ -256,6 +270,9 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
         }
     }
     jobs.abort();
+    if let Some(t) = rtsp_task {
+        t.abort();
+    }
     match app.checkpoint_now().await {
         Ok(Some(cp)) => tracing::info!(seq = cp.seq, "audit checkpoint written at shutdown"),
         Ok(None) => {}

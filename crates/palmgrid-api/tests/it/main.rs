@@ -616,3 +616,50 @@ http_test!(a_gstreamer_camera_added_through_the_api_is_viewed_live, with_local_c
     assert_eq!((meta["width"].as_i64(), meta["height"].as_i64()), (Some(640), Some(360)));
     assert!(meta["codec"].as_str().unwrap().starts_with("avc1."));
 });
+
+http_test!(rtsp_re_serve_needs_palmgrid_credentials_and_is_audited, with_local_cameras(demo_auth()), |t| {
+    let url = simcam(palmgrid_simcam::scene::SceneKind::CrowdForming).await;
+    let admin = t.login("admin").await;
+    let body = json!({"name": "人民路口", "url": url, "grid_code": "430407001001001"});
+    let (_, cam) = t.call(Method::POST, "/api/v1/cameras", Some(&admin), Some(body)).await;
+    let id = cam["id"].as_str().unwrap().to_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mounts = Arc::new(palmgrid_app::rtsp::CameraMounts { app: t.app.clone(), zone: Zone::Internet });
+    tokio::spawn(palmgrid_media::rtsp_server::serve(listener, mounts));
+    if !ffprobe_available() {
+        return;
+    }
+    let probe = |url: String| async move {
+        tokio::process::Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-rtsp_transport",
+                "tcp",
+                "-show_entries",
+                "stream=codec_name,width,height",
+                "-of",
+                "json",
+            ])
+            .arg(url)
+            .output()
+            .await
+            .unwrap()
+    };
+    let out = probe(format!("rtsp://officer:palmgrid-demo@{addr}/cameras/{id}")).await;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["streams"][0]["codec_name"], "h264");
+    assert_eq!(v["streams"][0]["width"], 640, "the camera's main stream (the simulator serves 640x360)");
+    // Without credentials, with a wrong password, or as a resident: refused.
+    assert!(!probe(format!("rtsp://{addr}/cameras/{id}")).await.status.success());
+    assert!(!probe(format!("rtsp://officer:wrong-password@{addr}/cameras/{id}")).await.status.success());
+    assert!(!probe(format!("rtsp://resident:palmgrid-demo@{addr}/cameras/{id}")).await.status.success());
+    let auditor = t.login("auditor").await;
+    let (_, log) = t.call(Method::GET, "/api/v1/audit?action=video.live&limit=100", Some(&auditor), None).await;
+    let items = log["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "one audited RTSP session: {log}");
+    assert_eq!(items[0]["actor_name"], "officer");
+    assert_eq!(items[0]["details"]["purpose"], palmgrid_app::rtsp::RTSP_PURPOSE);
+});
