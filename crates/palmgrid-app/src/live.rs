@@ -75,18 +75,18 @@ impl App {
         Ok(all.len())
     }
 
-    /// Opens a live view. The audit entry (user, role, camera, stream, start time, purpose)
+    /// Opens a live view of a camera the caller has loaded (with [`App::get_camera`]). The
+    /// audit entry (user, role, camera, stream, start time, purpose)
     /// is committed before the subscription is returned; if it cannot be written, nothing
     /// is served.
     pub async fn open_live(
         &self,
         s: &Session,
         ctx: &RequestCtx,
-        camera_id: &str,
+        row: CameraRow,
         choice: StreamChoice,
         purpose: &str,
     ) -> Result<(CameraRow, StreamKind, Subscription)> {
-        let row = self.store.camera(camera_id).await?.ok_or(AppError::NotFound)?;
         self.authorize_camera(s, Action::ViewLive, &row)?;
         let purpose = check_purpose(purpose)?;
         let kind = match choice {

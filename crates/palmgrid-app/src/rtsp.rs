@@ -54,7 +54,10 @@ impl CameraMounts {
         let (user, password) = parse_basic(authorization).ok_or_else(challenge)?;
         let ctx = RequestCtx { source: peer.to_owned(), listener_zone: self.zone };
         let out = self.app.login(&ctx, &user, &password, None).await.map_err(|_| challenge())?;
-        let res = self.app.open_live(&out.session, &ctx, camera, choice, RTSP_PURPOSE).await;
+        let res = match self.app.get_camera(&out.session, camera).await {
+            Ok(row) => self.app.open_live(&out.session, &ctx, row, choice, RTSP_PURPOSE).await,
+            Err(e) => Err(e),
+        };
         // The login was only for this request; its session is not kept.
         let _ = self.app.store.delete_session(&out.session.token_hash).await;
         match res {

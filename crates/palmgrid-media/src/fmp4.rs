@@ -114,7 +114,7 @@ pub fn fragment(sequence: u32, base_decode_90k: u64, samples: &[Sample<'_>]) -> 
             cts: None,
         })
         .collect();
-    let mut moof = Moof {
+    let moof = Moof {
         mfhd: Mfhd { sequence_number: sequence },
         traf: vec![Traf {
             tfhd: Tfhd { track_id: TRACK_ID, default_base_is_moof: true, ..Default::default() },
@@ -123,14 +123,16 @@ pub fn fragment(sequence: u32, base_decode_90k: u64, samples: &[Sample<'_>]) -> 
             ..Default::default()
         }],
     };
-    // data_offset is fixed-width: encode once to learn the moof size, then for real.
-    let mut probe = Vec::new();
-    moof.encode(&mut probe).map_err(enc)?;
+    // This runs per frame and viewer, so the moof is encoded once and its data_offset
+    // (a fixed-width i32 after trun's version/flags and sample count) patched in place.
     let payload: usize = samples.iter().map(|s| s.frame.data.len()).sum();
-    let mdat_header = if payload + 8 > u32::MAX as usize { 16 } else { 8 };
-    moof.traf[0].trun[0].data_offset = Some((probe.len() + mdat_header) as i32);
-    let mut buf = Vec::with_capacity(probe.len() + mdat_header + payload);
+    let mut buf = Vec::with_capacity(256 + 16 + payload);
     moof.encode(&mut buf).map_err(enc)?;
+    let moof_len = buf.len();
+    let mdat_header = if payload + 8 > u32::MAX as usize { 16 } else { 8 };
+    let trun = buf.windows(4).position(|w| w == b"trun").ok_or_else(|| MuxError::Encode("no trun box".into()))?;
+    let offset_at = trun + 4 + 4 + 4;
+    buf[offset_at..offset_at + 4].copy_from_slice(&((moof_len + mdat_header) as i32).to_be_bytes());
     Header { kind: FourCC::new(b"mdat"), size: Some(payload) }.encode(&mut buf).map_err(enc)?;
     for s in samples {
         buf.extend_from_slice(&s.frame.data);
@@ -146,7 +148,6 @@ pub fn fragment(sequence: u32, base_decode_90k: u64, samples: &[Sample<'_>]) -> 
 pub struct FragmentWriter {
     pending: Option<Frame>,
     sequence: u32,
-    first_pts: Option<i64>,
     decode_90k: u64,
     last_duration: u32,
 }
@@ -174,7 +175,6 @@ impl FragmentWriter {
             }
             None => None,
         };
-        self.first_pts.get_or_insert(frame.pts_90k);
         self.pending = Some(frame);
         Ok(out)
     }

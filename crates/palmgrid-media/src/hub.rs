@@ -9,7 +9,7 @@
 use crate::frame::{Frame, StreamParams};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::broadcast;
 
 /// Frames kept per viewer before it counts as lagging (about 20 s at 25 fps).
 pub const DEFAULT_CAPACITY: usize = 512;
@@ -35,7 +35,6 @@ struct Inner {
     cache: Mutex<Cache>,
     tx: broadcast::Sender<Event>,
     viewers: AtomicUsize,
-    viewers_changed: Notify,
 }
 
 /// One live stream. Cheap to clone.
@@ -53,14 +52,7 @@ impl Default for LiveStream {
 impl LiveStream {
     pub fn new(capacity: usize) -> Self {
         let (tx, _) = broadcast::channel(capacity);
-        LiveStream {
-            inner: Arc::new(Inner {
-                cache: Mutex::default(),
-                tx,
-                viewers: AtomicUsize::new(0),
-                viewers_changed: Notify::new(),
-            }),
-        }
+        LiveStream { inner: Arc::new(Inner { cache: Mutex::default(), tx, viewers: AtomicUsize::new(0) }) }
     }
 
     /// Sets the decoder configuration (at start, and whenever the camera changes it).
@@ -103,17 +95,11 @@ impl LiveStream {
         let waiting_for_key = c.gop.is_empty();
         drop(c);
         self.inner.viewers.fetch_add(1, Ordering::SeqCst);
-        self.inner.viewers_changed.notify_waiters();
         Subscription { backlog, rx, waiting_for_key, skipped: 0, stream: self.inner.clone() }
     }
 
     pub fn viewers(&self) -> usize {
         self.inner.viewers.load(Ordering::SeqCst)
-    }
-
-    /// Resolves the next time the number of viewers changes.
-    pub async fn viewers_changed(&self) {
-        self.inner.viewers_changed.notified().await
     }
 
     pub fn params(&self) -> Option<Arc<StreamParams>> {
@@ -177,7 +163,6 @@ impl Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         self.stream.viewers.fetch_sub(1, Ordering::SeqCst);
-        self.stream.viewers_changed.notify_waiters();
     }
 }
 

@@ -38,7 +38,7 @@ pub async fn live_ws(
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> ApiResult<Response> {
-    state.app.get_camera(&a.session, &id).await?;
+    let row = state.app.get_camera(&a.session, &id).await?;
     if !same_origin(&headers) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "cross_origin", "cross-site WebSocket refused"));
     }
@@ -51,7 +51,7 @@ pub async fn live_ws(
         Some(_) => return Err(ApiError::bad_request("stream must be auto, main or sub")),
     };
     let (_row, _kind, sub) =
-        state.app.open_live(&a.session, &a.ctx, &id, choice, q.purpose.as_deref().unwrap_or("")).await?;
+        state.app.open_live(&a.session, &a.ctx, row, choice, q.purpose.as_deref().unwrap_or("")).await?;
     Ok(ws.on_upgrade(move |socket| send_live(socket, sub)))
 }
 
