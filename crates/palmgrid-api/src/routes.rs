@@ -1,7 +1,7 @@
 //! Every route of the server, in one place. API routes are registered through
 //! `utoipa_axum::routes!`, so a route cannot exist without its OpenAPI entry.
 
-use crate::handlers::{audit, auth, cameras, live, regions, users};
+use crate::handlers::{audit, auth, cameras, live, recordings, regions, users};
 use crate::views::HealthView;
 use crate::{ApiState, web};
 use axum::Router;
@@ -77,6 +77,8 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(cameras::get, cameras::patch, cameras::delete))
         .routes(routes!(live::live_ws))
         .routes(routes!(live::snapshot))
+        .routes(routes!(recordings::recording_mp4))
+        .routes(routes!(recordings::timeline))
 }
 
 /// The OpenAPI document (built once).

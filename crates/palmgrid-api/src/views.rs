@@ -251,6 +251,12 @@ pub struct CameraView {
     pub lat: Option<f64>,
     pub has_sub_stream: bool,
     pub record: bool,
+    /// Days recordings are kept.
+    pub retain_days: i64,
+    /// Disk quota for this camera's recordings, MiB.
+    pub quota_mb: Option<i64>,
+    /// Whether the camera is being recorded right now.
+    pub recording: bool,
     /// Stream URLs without credentials; only for those who may manage the camera.
     pub url: Option<String>,
     pub sub_url: Option<String>,
@@ -258,7 +264,12 @@ pub struct CameraView {
 }
 
 impl CameraView {
-    pub fn new(c: palmgrid_store::CameraRow, manager: bool, status: palmgrid_domain::camera::CameraStatus) -> Self {
+    pub fn new(
+        c: palmgrid_store::CameraRow,
+        manager: bool,
+        status: palmgrid_domain::camera::CameraStatus,
+        recording: bool,
+    ) -> Self {
         CameraView {
             id: c.id,
             name: c.name,
@@ -270,6 +281,9 @@ impl CameraView {
             lat: c.lat,
             has_sub_stream: c.sub_url.is_some(),
             record: c.record,
+            retain_days: c.retain_days,
+            quota_mb: c.quota_mb,
+            recording,
             url: manager.then_some(c.main_url),
             sub_url: if manager { c.sub_url } else { None },
             transport: manager.then_some(c.transport),
@@ -293,6 +307,10 @@ pub struct NewCameraRequest {
     pub transport: Option<String>,
     /// Continuous recording (default true).
     pub record: Option<bool>,
+    /// Days recordings are kept, 30–90 (default 30).
+    pub retain_days: Option<i64>,
+    /// Disk quota for the camera's recordings in MiB; the oldest go first. None by default.
+    pub quota_mb: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -310,11 +328,16 @@ pub struct CameraPatchRequest {
     pub zone: Option<palmgrid_domain::Zone>,
     pub transport: Option<String>,
     pub record: Option<bool>,
+    pub retain_days: Option<i64>,
+    /// `null` removes the quota.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub quota_mb: Option<Option<i64>>,
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
+fn double_option<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -29,6 +29,10 @@ pub struct NewCamera {
     pub transport: Option<String>,
     /// Continuous recording; default on.
     pub record: Option<bool>,
+    /// Days recordings are kept (30–90, default 30).
+    pub retain_days: Option<i64>,
+    /// Disk quota for the camera's recordings in MiB; none by default.
+    pub quota_mb: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -42,6 +46,9 @@ pub struct CameraPatch {
     pub zone: Option<Zone>,
     pub transport: Option<String>,
     pub record: Option<bool>,
+    pub retain_days: Option<i64>,
+    /// `Some(None)` removes the quota.
+    pub quota_mb: Option<Option<i64>>,
 }
 
 fn zone_of(row: &CameraRow) -> Zone {
@@ -118,6 +125,7 @@ impl App {
             }
             None => None,
         };
+        crate::recordings::check_retention(new.retain_days.unwrap_or(30), new.quota_mb)?;
         let now = self.now_ms();
         let row = CameraRow {
             id: CameraId::new().to_string(),
@@ -131,6 +139,8 @@ impl App {
             sub_url: sub.map(|u| u.as_str().to_owned()),
             transport: check_transport(new.transport.as_deref().unwrap_or("tcp"))?,
             record: new.record.unwrap_or(true),
+            retain_days: new.retain_days.unwrap_or(*crate::recordings::RETAIN_DAYS.start()),
+            quota_mb: new.quota_mb,
             created_ms: now,
             updated_ms: now,
         };
@@ -230,6 +240,13 @@ impl App {
         if let Some(r) = patch.record {
             row.record = r;
         }
+        if let Some(d) = patch.retain_days {
+            row.retain_days = d;
+        }
+        if let Some(q) = patch.quota_mb {
+            row.quota_mb = q;
+        }
+        crate::recordings::check_retention(row.retain_days, row.quota_mb)?;
         row.updated_ms = self.now_ms();
         self.record(
             &s.into(),
@@ -239,6 +256,7 @@ impl App {
             RESULT_OK,
             json!({"name": row.name, "url": row.main_url, "sub_url": row.sub_url, "grid": row.grid_code,
                    "transport": row.transport, "record": row.record,
+                   "retain_days": row.retain_days, "quota_mb": row.quota_mb,
                    "credentials_changed": creds_change.is_some()}),
         )
         .await?;
@@ -253,6 +271,10 @@ impl App {
         self.record(&s.into(), ctx, "camera.delete", &format!("camera:{id}"), RESULT_OK, json!({"name": row.name}))
             .await?;
         self.store.delete_camera(id).await?;
+        // Its recordings stay until retention removes them (DEFAULT_POLICY).
+        if let Some(rec) = &self.recorder {
+            rec.stop(id).await;
+        }
         self.media.remove(id);
         Ok(())
     }

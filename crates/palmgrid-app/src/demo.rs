@@ -10,6 +10,8 @@ use palmgrid_domain::{RegionCode, RegionId, Role};
 use palmgrid_store::RegionRow;
 
 pub const DEMO_PASSWORD: &str = "palmgrid-demo";
+/// Disk quota of each simulated camera's recordings, MiB.
+pub const DEMO_QUOTA_MB: i64 = 200;
 
 /// (code, name)
 pub const DEMO_REGIONS: &[(&str, &str)] = &[
@@ -121,6 +123,9 @@ pub async fn seed_cameras(app: &App, cameras: &[(String, String, String)]) -> Re
                     sub_url: Some(sub.clone()),
                     transport: "tcp".into(),
                     record: true,
+                    retain_days: 30,
+                    // Simulated cameras record continuously; a quota keeps the demo's disk use bounded.
+                    quota_mb: Some(DEMO_QUOTA_MB),
                     created_ms: now,
                     updated_ms: now,
                 };

@@ -9,6 +9,7 @@ pub mod cameras;
 pub mod demo;
 mod error;
 pub mod live;
+pub mod recordings;
 pub mod regions;
 pub mod rtsp;
 pub mod users;
@@ -96,6 +97,10 @@ pub struct App {
     pub allow_local_camera_urls: bool,
     /// Live streams of the cameras, pulled on demand.
     pub media: palmgrid_ingest::manager::Manager,
+    /// Continuous recording; `None` on a node that does not record.
+    pub recorder: Option<palmgrid_recorder::Recorder>,
+    /// Playback and HLS views already audited.
+    pub views: Arc<recordings::ViewLedger>,
     checkpoints: Arc<audit::CheckpointState>,
 }
 
@@ -114,8 +119,20 @@ impl App {
             signer: Arc::new(signer),
             allow_local_camera_urls: false,
             media: palmgrid_ingest::manager::Manager::new(std::time::Duration::from_secs(30)),
+            recorder: None,
+            views: Arc::default(),
             checkpoints: Default::default(),
         }
+    }
+
+    /// Records cameras into `dir` (segment files; the index is in the store). Call before
+    /// cameras are synced; finishes what a previous run left open first.
+    pub async fn enable_recording(&mut self, dir: std::path::PathBuf) -> Result<palmgrid_recorder::Recovery> {
+        std::fs::create_dir_all(&dir).map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
+        let rep = palmgrid_recorder::recover(&self.store, &dir).await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let cfg = palmgrid_recorder::Config::new(dir);
+        self.recorder = Some(palmgrid_recorder::Recorder::new(self.store.clone(), self.clock.clone(), cfg));
+        Ok(rep)
     }
 
     pub fn now_ms(&self) -> i64 {

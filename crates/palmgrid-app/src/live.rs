@@ -19,7 +19,7 @@ pub enum StreamChoice {
 }
 
 /// Checks a stated purpose: required, short, printable.
-fn check_purpose(purpose: &str) -> Result<String> {
+pub(crate) fn check_purpose(purpose: &str) -> Result<String> {
     let p = purpose.trim();
     if p.is_empty() {
         return Err(AppError::Validation("state the purpose of viewing (purpose=…)".into()));
@@ -41,12 +41,14 @@ impl App {
             transport,
             allow_local: self.allow_local_camera_urls,
         };
-        // Continuous recording keeps a stream pulled; the recorder uses the main stream.
-        self.media.upsert(&row.id, StreamKind::Main, src(&row.main_url), false);
+        // Continuous recording keeps the main stream pulled; the recorder uses it.
+        let recorded = row.record && self.recorder.is_some();
+        self.media.upsert(&row.id, StreamKind::Main, src(&row.main_url), recorded);
         match &row.sub_url {
             Some(u) => self.media.upsert(&row.id, StreamKind::Sub, src(u), false),
             None => self.media.remove_kind(&row.id, StreamKind::Sub),
         }
+        self.sync_recording(row).await;
         Ok(())
     }
 

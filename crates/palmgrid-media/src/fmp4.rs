@@ -6,9 +6,9 @@
 
 use crate::frame::{Codec, Frame, StreamParams};
 use mp4_atom::{
-    Avc1, Avcc, Codec as SampleEntry, Dinf, Dref, DrefEntry, Encode, FourCC, Ftyp, Hdlr, Header, Hvc1, Hvcc, Mdhd,
-    Mdia, Mfhd, Minf, Moof, Moov, Mvex, Mvhd, Stbl, Stco, Stsd, Tfdt, Tfhd, Tkhd, Traf, Trak, Trex, Trun, TrunEntry,
-    TrunSamples, Visual, Vmhd,
+    Avc1, Avcc, Codec as SampleEntry, Dinf, Dref, DrefEntry, Edts, Encode, FourCC, Ftyp, Hdlr, Header, Hvc1, Hvcc,
+    Mdhd, Mdia, Mfhd, Minf, Moof, Moov, Mvex, Mvhd, Stbl, Stco, Stsd, Tfdt, Tfhd, Tkhd, Traf, Trak, Trex, Trun,
+    TrunEntry, TrunSamples, Visual, Vmhd,
 };
 
 pub const TRACK_ID: u32 = 1;
@@ -26,8 +26,75 @@ pub enum MuxError {
     Empty,
 }
 
-fn enc(e: mp4_atom::Error) -> MuxError {
+/// Maps a box-codec error.
+pub fn enc(e: mp4_atom::Error) -> MuxError {
     MuxError::Encode(e.to_string())
+}
+
+/// The `avc1`/`hvc1` sample entry describing a stream.
+pub fn sample_entry(p: &StreamParams) -> Result<SampleEntry, MuxError> {
+    let visual = Visual { data_reference_index: 1, width: p.width, height: p.height, ..Default::default() };
+    Ok(match p.codec {
+        Codec::H264 => {
+            SampleEntry::Avc1(Avc1 { visual, avcc: Avcc::new(&p.sps, &p.pps).map_err(enc)?, ..Default::default() })
+        }
+        Codec::H265 => {
+            let mut body: &[u8] = p.hvcc.as_deref().ok_or(MuxError::MissingHvcc)?;
+            let hvcc = <Hvcc as mp4_atom::Atom>::decode_body(&mut body).map_err(enc)?;
+            SampleEntry::Hvc1(Hvc1 { visual, hvcc, ..Default::default() })
+        }
+    })
+}
+
+/// A video `moov` of one track with the given sample table (its `stsd` is filled in here),
+/// movie/track duration and optional edit list. Shared by live fMP4 and recorded MP4.
+pub fn video_moov(
+    p: &StreamParams,
+    mut stbl: Stbl,
+    duration_90k: u64,
+    edts: Option<Edts>,
+    fragmented: bool,
+) -> Result<Moov, MuxError> {
+    stbl.stsd = Stsd { codecs: vec![sample_entry(p)?] };
+    let trak = Trak {
+        tkhd: Tkhd {
+            track_id: TRACK_ID,
+            enabled: true,
+            in_movie: true,
+            duration: duration_90k,
+            width: p.width.into(),
+            height: p.height.into(),
+            ..Default::default()
+        },
+        edts,
+        mdia: Mdia {
+            mdhd: Mdhd { timescale: TIMESCALE, language: "und".into(), duration: duration_90k, ..Default::default() },
+            hdlr: Hdlr { handler: FourCC::new(b"vide"), name: "palmgrid".into() },
+            minf: Minf {
+                vmhd: Some(Vmhd::default()),
+                dinf: Dinf { dref: Dref { entries: vec![DrefEntry::Url(mp4_atom::Url::default())] } },
+                stbl,
+                ..Default::default()
+            },
+        },
+        ..Default::default()
+    };
+    Ok(Moov {
+        mvhd: Mvhd {
+            timescale: TIMESCALE,
+            duration: duration_90k,
+            rate: 1.into(),
+            volume: 1.into(),
+            next_track_id: TRACK_ID + 1,
+            ..Default::default()
+        },
+        mvex: fragmented.then(|| Mvex {
+            mehd: None,
+            trex: vec![Trex { track_id: TRACK_ID, default_sample_description_index: 1, ..Default::default() }],
+        }),
+        trak: vec![trak],
+        ..Default::default()
+    })
 }
 
 /// `ftyp` + `moov` for a stream: what MSE's `appendBuffer` needs first.
@@ -40,55 +107,8 @@ pub fn init_segment(p: &StreamParams) -> Result<Vec<u8>, MuxError> {
     }
     .encode(&mut buf)
     .map_err(enc)?;
-    let visual = Visual { data_reference_index: 1, width: p.width, height: p.height, ..Default::default() };
-    let entry = match p.codec {
-        Codec::H264 => {
-            SampleEntry::Avc1(Avc1 { visual, avcc: Avcc::new(&p.sps, &p.pps).map_err(enc)?, ..Default::default() })
-        }
-        Codec::H265 => {
-            let mut body: &[u8] = p.hvcc.as_deref().ok_or(MuxError::MissingHvcc)?;
-            let hvcc = <Hvcc as mp4_atom::Atom>::decode_body(&mut body).map_err(enc)?;
-            SampleEntry::Hvc1(Hvc1 { visual, hvcc, ..Default::default() })
-        }
-    };
-    let trak = Trak {
-        tkhd: Tkhd {
-            track_id: TRACK_ID,
-            enabled: true,
-            in_movie: true,
-            width: p.width.into(),
-            height: p.height.into(),
-            ..Default::default()
-        },
-        mdia: Mdia {
-            mdhd: Mdhd { timescale: TIMESCALE, language: "und".into(), ..Default::default() },
-            hdlr: Hdlr { handler: FourCC::new(b"vide"), name: "palmgrid".into() },
-            minf: Minf {
-                vmhd: Some(Vmhd::default()),
-                dinf: Dinf { dref: Dref { entries: vec![DrefEntry::Url(mp4_atom::Url::default())] } },
-                stbl: Stbl { stsd: Stsd { codecs: vec![entry] }, stco: Some(Stco::default()), ..Default::default() },
-                ..Default::default()
-            },
-        },
-        ..Default::default()
-    };
-    Moov {
-        mvhd: Mvhd {
-            timescale: TIMESCALE,
-            rate: 1.into(),
-            volume: 1.into(),
-            next_track_id: TRACK_ID + 1,
-            ..Default::default()
-        },
-        mvex: Some(Mvex {
-            mehd: None,
-            trex: vec![Trex { track_id: TRACK_ID, default_sample_description_index: 1, ..Default::default() }],
-        }),
-        trak: vec![trak],
-        ..Default::default()
-    }
-    .encode(&mut buf)
-    .map_err(enc)?;
+    let stbl = Stbl { stco: Some(Stco::default()), ..Default::default() };
+    video_moov(p, stbl, 0, None, true)?.encode(&mut buf).map_err(enc)?;
     Ok(buf)
 }
 

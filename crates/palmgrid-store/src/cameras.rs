@@ -16,12 +16,16 @@ pub struct CameraRow {
     pub sub_url: Option<String>,
     pub transport: String,
     pub record: bool,
+    /// Recordings older than this many days are deleted.
+    pub retain_days: i64,
+    /// Disk quota for this camera's recordings; the oldest go first when it is exceeded.
+    pub quota_mb: Option<i64>,
     pub created_ms: i64,
     pub updated_ms: i64,
 }
 
 const SELECT: &str = "SELECT c.id, c.name, c.grid_id, r.code AS grid_code, c.zone, c.lon, c.lat, c.main_url, \
-                      c.sub_url, c.transport, c.record, c.created_ms, c.updated_ms \
+                      c.sub_url, c.transport, c.record, c.retain_days, c.quota_mb, c.created_ms, c.updated_ms \
                       FROM cameras c LEFT JOIN regions r ON r.id = c.grid_id";
 
 const INSERT_CREDENTIALS: &str = "INSERT INTO camera_credentials (camera_id, username, password) VALUES ($1, $2, $3)";
@@ -33,7 +37,8 @@ impl Store {
             let mut tx = p.begin().await?;
             sqlx::query(
                 "INSERT INTO cameras (id, name, grid_id, zone, lon, lat, main_url, sub_url, transport, record, \
-                 created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                 retain_days, quota_mb, created_ms, updated_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             )
             .bind(&c.id)
             .bind(&c.name)
@@ -45,6 +50,8 @@ impl Store {
             .bind(&c.sub_url)
             .bind(&c.transport)
             .bind(c.record)
+            .bind(c.retain_days)
+            .bind(c.quota_mb)
             .bind(c.created_ms)
             .bind(c.updated_ms)
             .execute(&mut *tx)
@@ -74,7 +81,7 @@ impl Store {
             let mut tx = p.begin().await?;
             let n = sqlx::query(
                 "UPDATE cameras SET name = $1, grid_id = $2, lon = $3, lat = $4, main_url = $5, sub_url = $6, \
-                 transport = $7, record = $8, updated_ms = $9 WHERE id = $10",
+                 transport = $7, record = $8, retain_days = $9, quota_mb = $10, updated_ms = $11 WHERE id = $12",
             )
             .bind(&c.name)
             .bind(&c.grid_id)
@@ -84,6 +91,8 @@ impl Store {
             .bind(&c.sub_url)
             .bind(&c.transport)
             .bind(c.record)
+            .bind(c.retain_days)
+            .bind(c.quota_mb)
             .bind(c.updated_ms)
             .bind(&c.id)
             .execute(&mut *tx)

@@ -9,6 +9,7 @@
 
 mod audit;
 mod cameras;
+mod recordings;
 mod regions;
 mod sessions;
 pub mod testing;
@@ -16,6 +17,7 @@ mod users;
 
 pub use audit::AuditFilter;
 pub use cameras::CameraRow;
+pub use recordings::{RecordingProgress, RecordingRow, RecordingSpan, VideoParamsRow};
 pub use regions::RegionRow;
 pub use sessions::SessionRow;
 pub use users::{MembershipRow, UserRow};

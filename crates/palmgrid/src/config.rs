@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    /// Where the SQLite file, the audit signing key and (later) recordings live.
+    /// Where the SQLite file, the audit signing key and (by default) recordings live.
     pub data_dir: PathBuf,
+    /// Where segment files go; default `DATA_DIR/recordings`. The index is in the database.
+    pub recordings_dir: Option<PathBuf>,
     /// `postgres://…` selects PostgreSQL; unset means SQLite at `DATA_DIR/palmgrid.db`.
     pub database_url: Option<String>,
     /// tracing filter, e.g. `info` or `palmgrid=debug,info`.
@@ -67,6 +69,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             data_dir: PathBuf::from("./palmgrid-data"),
+            recordings_dir: None,
             database_url: None,
             log: "info".into(),
             log_format: "text".into(),
@@ -91,6 +94,9 @@ impl Config {
         if let Ok(v) = std::env::var("PALMGRID_DATA_DIR") {
             c.data_dir = v.into();
         }
+        if let Ok(v) = std::env::var("PALMGRID_RECORDINGS_DIR") {
+            c.recordings_dir = Some(v.into());
+        }
         if let Ok(v) = std::env::var("PALMGRID_DATABASE_URL") {
             c.database_url = Some(v);
         }
@@ -114,6 +120,10 @@ impl Config {
     pub fn set_listen(&mut self, addr: &str) {
         let zone = self.listeners.first().map(|l| l.zone.clone()).unwrap_or_else(default_zone);
         self.listeners = vec![ListenerConfig { addr: addr.to_owned(), zone }];
+    }
+
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.recordings_dir.clone().unwrap_or_else(|| self.data_dir.join("recordings"))
     }
 
     pub fn validate(&self) -> anyhow::Result<()> {

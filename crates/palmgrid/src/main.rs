@@ -192,6 +192,9 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
         println!("Simulated cameras: {} on rtsp://{}/sim/N/{{main,sub}}", cams.len(), sims.addr);
         _simcams = Some(sims);
     }
+    let rec_dir = c.recordings_dir();
+    let recovery = app.enable_recording(rec_dir.clone()).await.context("opening the recordings")?;
+    tracing::info!(dir = %rec_dir.display(), ?recovery, "recorder ready");
     let n = app.sync_all_cameras().await.context("loading cameras")?;
     tracing::info!(cameras = n, "cameras registered with the live runtime");
     // The demo re-serves its cameras over RTSP on a free loopback port unless configured.
@@ -252,10 +255,17 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
                 if let Err(e) = app.checkpoint_if_due().await {
                     tracing::error!(error = %e, "audit checkpoint failed");
                 }
-                if n.is_multiple_of(12)
-                    && let Err(e) = app.store.purge_sessions(app.now_ms()).await
-                {
-                    tracing::warn!(error = %e, "purging sessions failed");
+                if n.is_multiple_of(12) {
+                    if let Err(e) = app.store.purge_sessions(app.now_ms()).await {
+                        tracing::warn!(error = %e, "purging sessions failed");
+                    }
+                    match app.apply_retention().await {
+                        Ok(s) if s.bytes_freed > 0 => {
+                            tracing::info!(expired = s.expired.len(), over_quota = s.over_quota.len(), "retention")
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::error!(error = %e, "retention failed"),
+                    }
                 }
             }
         })
@@ -272,6 +282,9 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
     jobs.abort();
     if let Some(t) = rtsp_task {
         t.abort();
+    }
+    if let Some(rec) = &app.recorder {
+        rec.stop_all().await;
     }
     match app.checkpoint_now().await {
         Ok(Some(cp)) => tracing::info!(seq = cp.seq, "audit checkpoint written at shutdown"),

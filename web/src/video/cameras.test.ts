@@ -13,7 +13,7 @@ import {
 import zhCN from '../i18n/zh-CN'
 
 function cam(id: string, name: string, grid_code: string | null, status: CameraView['status'] = 'idle'): CameraView {
-  return { id, name, grid_code, grid_id: grid_code ? `g-${grid_code}` : null, status, zone: 'internet', has_sub_stream: true, record: false }
+  return { id, name, grid_code, grid_id: grid_code ? `g-${grid_code}` : null, status, zone: 'internet', has_sub_stream: true, record: false, recording: false, retain_days: 30 }
 }
 function region(code: string, name: string): RegionView {
   return { id: `r-${code}`, code, name, level: 'grid', parent_id: null }

@@ -17,8 +17,8 @@ pub async fn list(State(state): State<ApiState>, a: Authed) -> ApiResult<Json<It
         .into_iter()
         .map(|c| {
             let m = state.app.may_manage_camera(&a.session, &c);
-            let st = state.app.camera_status(&c);
-            CameraView::new(c, m, st)
+            let (st, rec) = (state.app.camera_status(&c), state.app.is_recording(&c.id));
+            CameraView::new(c, m, st, rec)
         })
         .collect();
     Ok(Json(ItemsView { items }))
@@ -42,10 +42,12 @@ pub async fn create(
         zone: r.zone,
         transport: r.transport,
         record: r.record,
+        retain_days: r.retain_days,
+        quota_mb: r.quota_mb,
     };
     let row = state.app.create_camera(&a.session, &a.ctx, new).await?;
-    let st = state.app.camera_status(&row);
-    Ok((StatusCode::CREATED, Json(CameraView::new(row, true, st))))
+    let (st, rec) = (state.app.camera_status(&row), state.app.is_recording(&row.id));
+    Ok((StatusCode::CREATED, Json(CameraView::new(row, true, st, rec))))
 }
 
 /// One camera (404 when outside the caller's scope or zone).
@@ -54,8 +56,8 @@ pub async fn create(
 pub async fn get(State(state): State<ApiState>, a: Authed, Path(id): Path<String>) -> ApiResult<Json<CameraView>> {
     let row = state.app.get_camera(&a.session, &id).await?;
     let m = state.app.may_manage_camera(&a.session, &row);
-    let st = state.app.camera_status(&row);
-    Ok(Json(CameraView::new(row, m, st)))
+    let (st, rec) = (state.app.camera_status(&row), state.app.is_recording(&row.id));
+    Ok(Json(CameraView::new(row, m, st, rec)))
 }
 
 /// Change a camera's name, grid, location, URLs, transport or recording. The zone is fixed.
@@ -79,10 +81,12 @@ pub async fn patch(
         zone: r.zone,
         transport: r.transport,
         record: r.record,
+        retain_days: r.retain_days,
+        quota_mb: r.quota_mb,
     };
     let row = state.app.update_camera(&a.session, &a.ctx, &id, patch).await?;
-    let st = state.app.camera_status(&row);
-    Ok(Json(CameraView::new(row, true, st)))
+    let (st, rec) = (state.app.camera_status(&row), state.app.is_recording(&row.id));
+    Ok(Json(CameraView::new(row, true, st, rec)))
 }
 
 /// Remove a camera.

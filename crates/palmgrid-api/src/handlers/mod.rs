@@ -4,5 +4,6 @@ pub mod audit;
 pub mod auth;
 pub mod cameras;
 pub mod live;
+pub mod recordings;
 pub mod regions;
 pub mod users;

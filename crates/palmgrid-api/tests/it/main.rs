@@ -20,11 +20,14 @@ struct TestApp {
 
 impl TestApp {
     async fn spawn(backend: Backend, opts: impl Into<Opts>) -> Option<TestApp> {
-        let Opts { auth, allow_local } = opts.into();
+        let Opts { auth, allow_local, record } = opts.into();
         let db = TestDb::new(backend).await?;
-        let clock = ManualClock::new(1_800_000_000_000);
+        let clock = ManualClock::new(T0);
         let mut app = App::new(db.store.clone(), Arc::new(clock), auth, AuditSigner::ephemeral());
         app.allow_local_camera_urls = allow_local;
+        if record {
+            app.enable_recording(db.dir.join("recordings")).await.unwrap();
+        }
         demo::seed(&app).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -77,19 +80,28 @@ impl TestApp {
 
 /// Test server options: security settings, and whether camera URLs may be on loopback
 /// (needed to reach simulated cameras).
+/// The test server's clock (recordings are anchored to it).
+const T0: i64 = 1_800_000_000_000;
+
 struct Opts {
     auth: AuthConfig,
     allow_local: bool,
+    record: bool,
 }
 
 impl From<AuthConfig> for Opts {
     fn from(auth: AuthConfig) -> Self {
-        Opts { auth, allow_local: false }
+        Opts { auth, allow_local: false, record: false }
     }
 }
 
 fn with_local_cameras(auth: AuthConfig) -> Opts {
-    Opts { auth, allow_local: true }
+    Opts { auth, allow_local: true, record: false }
+}
+
+/// Loopback cameras, and a recorder writing into the test's directory.
+fn recording(auth: AuthConfig) -> Opts {
+    Opts { auth, allow_local: true, record: true }
 }
 
 fn demo_auth() -> AuthConfig {
@@ -348,6 +360,8 @@ async fn seed_camera(t: &TestApp, name: &str, grid_code: &str) -> String {
         sub_url: None,
         transport: "tcp".into(),
         record: true,
+        retain_days: 30,
+        quota_mb: None,
         created_ms: 0,
         updated_ms: 0,
     };
@@ -583,7 +597,7 @@ fn skip_gst<T>(why: &str) -> Option<T> {
     None
 }
 
-http_test!(a_gstreamer_camera_added_through_the_api_is_viewed_live, with_local_cameras(demo_auth()), |t| {
+http_test!(a_gstreamer_camera_added_through_the_api_is_viewed_live_and_recorded, recording(demo_auth()), |t| {
     use futures::StreamExt;
     use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
     let Some((_gst, url)) = gst_camera().await else { return };
@@ -615,6 +629,160 @@ http_test!(a_gstreamer_camera_added_through_the_api_is_viewed_live, with_local_c
     let meta = meta.unwrap();
     assert_eq!((meta["width"].as_i64(), meta["height"].as_i64()), (Some(640), Some(360)));
     assert!(meta["codec"].as_str().unwrap().starts_with("avc1."));
+    // Recorded too: 4 s of it play back as an MP4 that ffprobe reads.
+    let (start, _) = wait_recorded(t, &admin, &id, 5_000).await;
+    let path = format!("/api/v1/cameras/{id}/recording.mp4?start={}&end={}&purpose=test", q(start), q(start + 4_000));
+    if ffprobe_available() {
+        let v = ffprobe_url(t, &path, &admin).await;
+        assert_eq!(v["streams"][0]["codec_name"], "h264");
+        let d: f64 = v["format"]["duration"].as_str().unwrap().parse().unwrap();
+        assert!((d - 4.0).abs() < 0.1, "duration {d}");
+    }
+});
+
+/// An RFC 3339 time for a query string.
+fn q(ms: i64) -> String {
+    palmgrid_api::views::rfc3339(ms).replace('+', "%2B")
+}
+
+/// Polls the timeline until a span of at least `ms` is recorded; returns it.
+async fn wait_recorded(t: &TestApp, token: &str, id: &str, ms: i64) -> (i64, i64) {
+    let path = format!("/api/v1/cameras/{id}/timeline?start={}&end={}", q(T0 - 60_000), q(T0 + 3_600_000));
+    for _ in 0..60 {
+        let (s, v) = t.call(Method::GET, &path, Some(token), None).await;
+        assert_eq!(s, 200, "{v}");
+        if let Some(span) = v["items"].as_array().unwrap().first() {
+            let (a, b) = (span["start_ms"].as_i64().unwrap(), span["end_ms"].as_i64().unwrap());
+            if b - a >= ms {
+                return (a, b);
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    panic!("camera {id} was not recorded for {ms} ms within 30 s");
+}
+
+/// ffprobe's JSON for a URL of the test server, fetched with a bearer token. (Async: the
+/// server runs on this test's runtime.)
+async fn ffprobe_url(t: &TestApp, path: &str, token: &str) -> Value {
+    let out = tokio::process::Command::new("ffprobe")
+        .args(["-v", "error", "-of", "json", "-show_format", "-show_streams", "-headers"])
+        .arg(format!("Authorization: Bearer {token}\r\n"))
+        .arg(format!("{}{path}", t.base))
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "ffprobe: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+http_test!(playback_serves_byte_ranges_and_audits_each_view_once, recording(demo_auth()), |t| {
+    let url = simcam(palmgrid_simcam::scene::SceneKind::GarbageLeft).await;
+    let admin = t.login("admin").await;
+    let body = json!({"name": "垃圾点", "url": url, "grid_code": "430407001001001"});
+    let (s, cam) = t.call(Method::POST, "/api/v1/cameras", Some(&admin), Some(body)).await;
+    assert_eq!(s, 201, "{cam}");
+    assert_eq!(
+        (cam["record"].as_bool(), cam["recording"].as_bool(), cam["retain_days"].as_i64()),
+        (Some(true), Some(true), Some(30))
+    );
+    let id = cam["id"].as_str().unwrap().to_owned();
+    let officer = t.login("officer").await;
+    let (start, _) = wait_recorded(t, &officer, &id, 6_000).await;
+    assert_eq!(start, T0, "the first recording starts when recording started");
+
+    let path = format!(
+        "/api/v1/cameras/{id}/recording.mp4?start={}&end={}&purpose=%E8%B0%83%E6%9F%A5",
+        q(start + 1_000),
+        q(start + 5_000)
+    );
+    let get = |range: Option<&'static str>, token: String| {
+        let mut req = t.client.get(format!("{}{path}", t.base)).bearer_auth(token);
+        if let Some(r) = range {
+            req = req.header("range", r);
+        }
+        req.send()
+    };
+    let whole = get(None, officer.clone()).await.unwrap();
+    assert_eq!(whole.status(), 200);
+    assert_eq!(whole.headers()["content-type"], "video/mp4");
+    assert_eq!(whole.headers()["accept-ranges"], "bytes");
+    let whole = whole.bytes().await.unwrap();
+    assert_eq!(&whole[4..8], b"ftyp");
+    let part = get(Some("bytes=100-199"), officer.clone()).await.unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.headers()["content-range"], format!("bytes 100-199/{}", whole.len()).as_str());
+    assert_eq!(part.bytes().await.unwrap(), whole.slice(100..200));
+    let tail = get(Some("bytes=-1000"), officer.clone()).await.unwrap();
+    assert_eq!(tail.bytes().await.unwrap(), whole.slice(whole.len() - 1000..));
+    let bad = get(Some("bytes=99999999-"), officer.clone()).await.unwrap();
+    assert_eq!(bad.status(), 416);
+    assert_eq!(bad.headers()["content-range"], format!("bytes */{}", whole.len()).as_str());
+    if ffprobe_available() {
+        let v = ffprobe_url(t, &path, &officer).await;
+        let d: f64 = v["format"]["duration"].as_str().unwrap().parse().unwrap();
+        assert!((d - 4.0).abs() < 0.1, "duration {d}");
+        assert_eq!((v["streams"][0]["width"].as_i64(), v["streams"][0]["height"].as_i64()), (Some(640), Some(360)));
+    }
+    // Many requests, one view: exactly one audit entry, with user, camera, range and purpose.
+    let auditor = t.login("auditor").await;
+    let (_, log) = t.call(Method::GET, "/api/v1/audit?action=video.playback", Some(&auditor), None).await;
+    let items = log["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{log}");
+    assert_eq!(items[0]["actor_name"], "officer");
+    assert_eq!(items[0]["target"], format!("camera:{id}"));
+    assert_eq!(items[0]["details"]["from_ms"], start + 1_000);
+    assert_eq!(items[0]["details"]["to_ms"], start + 5_000);
+    assert_eq!(items[0]["details"]["purpose"], "调查");
+
+    // Nobody without the camera in scope gets anything, and bad input is a clear error.
+    let resident = t.login("resident").await;
+    assert_eq!(get(None, resident.clone()).await.unwrap().status(), 404);
+    let (s, v) = t
+        .call(
+            Method::GET,
+            &format!("/api/v1/cameras/{id}/recording.mp4?start=yesterday&end=now&purpose=x"),
+            Some(&officer),
+            None,
+        )
+        .await;
+    assert_eq!((s.as_u16(), v["error"].as_str()), (400, Some("bad_request")));
+    let (s, _) = t
+        .call(
+            Method::GET,
+            &format!("/api/v1/cameras/{id}/recording.mp4?start={}&end={}", q(start), q(start + 1000)),
+            Some(&officer),
+            None,
+        )
+        .await;
+    assert_eq!(s, 422, "a purpose is required");
+    let (s, v) = t
+        .call(
+            Method::GET,
+            &format!(
+                "/api/v1/cameras/{id}/recording.mp4?start={}&end={}&purpose=x",
+                q(T0 - 7_200_000),
+                q(T0 - 3_600_000)
+            ),
+            Some(&officer),
+            None,
+        )
+        .await;
+    assert_eq!(s, 404, "nothing recorded then: {v}");
+    // Recording stops when switched off.
+    let (s, cam) = t
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/cameras/{id}"),
+            Some(&admin),
+            Some(json!({"record": false, "retain_days": 29})),
+        )
+        .await;
+    assert_eq!(s, 422, "retention below 30 days is refused: {cam}");
+    let (s, cam) =
+        t.call(Method::PATCH, &format!("/api/v1/cameras/{id}"), Some(&admin), Some(json!({"record": false}))).await;
+    assert_eq!(s, 200, "{cam}");
+    assert_eq!(cam["recording"], false);
 });
 
 http_test!(rtsp_re_serve_needs_palmgrid_credentials_and_is_audited, with_local_cameras(demo_auth()), |t| {

@@ -183,6 +183,8 @@ both_backends!(cameras_and_credentials, |s: Store| async move {
         sub_url: Some("rtsp://10.0.0.5/sub".into()),
         transport: "tcp".into(),
         record: true,
+        retain_days: 30,
+        quota_mb: Some(512),
         created_ms: 1,
         updated_ms: 1,
     };
@@ -198,4 +200,57 @@ both_backends!(cameras_and_credentials, |s: Store| async move {
     assert_eq!(s.list_cameras().await.unwrap(), vec![cam.clone()]);
     s.delete_camera("c1").await.unwrap();
     assert!(matches!(s.delete_camera("c1").await, Err(StoreError::NotFound)));
+});
+
+both_backends!(recordings_index_and_garbage, |s: Store| async move {
+    use palmgrid_store::{RecordingProgress, VideoParamsRow};
+    let params = VideoParamsRow {
+        codec: "h264".into(),
+        rfc6381: "avc1.42C01E".into(),
+        width: 640,
+        height: 360,
+        sps: vec![0x67, 1, 2],
+        pps: vec![0x68, 3],
+        hvcc: None,
+    };
+    let a = s.insert_recording("c1", "main", 1_000, &params).await.unwrap();
+    let b = s.insert_recording("c1", "main", 61_000, &params).await.unwrap();
+    let other = s.insert_recording("c2", "main", 1_000, &params).await.unwrap();
+    assert!(a < b, "ids grow");
+    // Empty (open, no frames) rows are not playable yet.
+    assert!(s.recordings_between("c1", "main", 0, 200_000).await.unwrap().is_empty());
+    let index = vec![1u8, 2, 3, 4];
+    let progress = |end_ms, open| RecordingProgress {
+        end_ms,
+        duration_90k: (end_ms - 1_000) * 90,
+        frames: 1500,
+        bytes: 4096,
+        sample_index: &index,
+        open,
+    };
+    s.update_recording(a, progress(61_000, false)).await.unwrap();
+    s.update_recording(b, RecordingProgress { duration_90k: 90_000, ..progress(62_000, true) }).await.unwrap();
+    s.update_recording(other, progress(61_000, true)).await.unwrap();
+    assert!(matches!(s.update_recording(999_999, progress(1, true)).await, Err(StoreError::NotFound)));
+
+    let rows = s.recordings_between("c1", "main", 30_000, 61_500).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![a, b]);
+    assert_eq!(rows[0].sample_index, index);
+    assert_eq!(rows[0].params, params);
+    assert!(!rows[0].open && rows[1].open);
+    assert_eq!(s.recordings_between("c1", "main", 61_000, 70_000).await.unwrap().len(), 1, "end is exclusive");
+    assert!(s.recordings_between("c1", "sub", 0, 70_000).await.unwrap().is_empty());
+    assert_eq!(s.recording_spans("c1", 0, 1_000_000).await.unwrap().len(), 2);
+    assert_eq!(s.open_recordings().await.unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), vec![b, other]);
+    assert_eq!(s.recorded_bytes("c1").await.unwrap(), 8192);
+    assert_eq!(s.recorded_cameras().await.unwrap(), vec!["c1".to_string(), "c2".to_string()]);
+    // Only closed recordings age out.
+    let old = s.recordings_ended_before("c1", 100_000, 10).await.unwrap();
+    assert_eq!(old.iter().map(|r| r.id).collect::<Vec<_>>(), vec![a]);
+
+    s.delete_recordings(&[(a, "c1".into())]).await.unwrap();
+    assert_eq!(s.camera_recordings("c1").await.unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), vec![b]);
+    assert_eq!(s.recording_garbage().await.unwrap(), vec![(a, "c1".to_string())]);
+    s.clear_recording_garbage(&[a]).await.unwrap();
+    assert!(s.recording_garbage().await.unwrap().is_empty());
 });

@@ -1,0 +1,251 @@
+//! palmgrid's recorder, after Moonfire NVR's layout: per camera stream, segment files of
+//! about a minute holding the samples as received, and a row per segment in the database
+//! with the sample index. Nothing is decoded or re-encoded.
+//!
+//! - [`writer`]: the per-stream writer, crash-safe (sync, then index);
+//! - [`recover`]: what a restart does first: finish deletions, trim open segments;
+//! - [`retention`]: deletion by age and per-camera quota, oldest first;
+//! - [`mp4`]: an MP4 for any range, built from the index, readable by byte ranges.
+
+pub mod index;
+pub mod mp4;
+pub mod retention;
+pub mod writer;
+
+use bytes::Bytes;
+use palmgrid_domain::clock::Clock;
+use palmgrid_media::frame::{Codec, StreamParams};
+use palmgrid_media::hub::Subscription;
+use palmgrid_store::{Store, StoreError, VideoParamsRow};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+pub use mp4::RangeMp4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecorderError {
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    #[error("file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("recording {0}: {1}")]
+    Corrupt(i64, String),
+    #[error("mp4: {0}")]
+    Mux(#[from] palmgrid_media::fmp4::MuxError),
+    #[error("camera id {0:?} cannot name a directory")]
+    BadCameraId(String),
+}
+
+/// Recorder settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where segment files go (`DIR/CAMERA/ID.seg`).
+    pub dir: PathBuf,
+    /// A segment is closed at the first keyframe after this much video (60 s).
+    pub segment_90k: u64,
+    /// Pending frames are written at every keyframe, or sooner once they span this much
+    /// (1 s), so a camera with long GOPs loses at most this much on a crash.
+    pub flush_90k: u64,
+}
+
+impl Config {
+    pub fn new(dir: PathBuf) -> Config {
+        Config { dir, segment_90k: 60 * 90_000, flush_90k: 90_000 }
+    }
+}
+
+/// The file of a recording. Camera ids are UUIDs; anything else that could escape the
+/// directory is refused.
+pub fn segment_path(dir: &Path, camera: &str, id: i64) -> Result<PathBuf, RecorderError> {
+    if camera.is_empty() || camera.len() > 64 || !camera.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(RecorderError::BadCameraId(camera.to_owned()));
+    }
+    Ok(dir.join(camera).join(format!("{id:012}.seg")))
+}
+
+pub fn params_row(p: &StreamParams) -> VideoParamsRow {
+    VideoParamsRow {
+        codec: match p.codec {
+            Codec::H264 => "h264".into(),
+            Codec::H265 => "h265".into(),
+        },
+        rfc6381: p.rfc6381.clone(),
+        width: p.width.into(),
+        height: p.height.into(),
+        sps: p.sps.to_vec(),
+        pps: p.pps.to_vec(),
+        hvcc: p.hvcc.as_ref().map(|h| h.to_vec()),
+    }
+}
+
+pub fn stream_params(r: &VideoParamsRow) -> Result<StreamParams, RecorderError> {
+    let bad = |what: &str| RecorderError::Corrupt(0, format!("stored video parameters: {what}"));
+    Ok(StreamParams {
+        codec: match r.codec.as_str() {
+            "h264" => Codec::H264,
+            "h265" => Codec::H265,
+            _ => return Err(bad("codec")),
+        },
+        rfc6381: r.rfc6381.clone(),
+        width: u16::try_from(r.width).map_err(|_| bad("width"))?,
+        height: u16::try_from(r.height).map_err(|_| bad("height"))?,
+        sps: Bytes::from(r.sps.clone()),
+        pps: Bytes::from(r.pps.clone()),
+        hvcc: r.hvcc.clone().map(Bytes::from),
+    })
+}
+
+/// What [`recover`] found and did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Recovery {
+    /// Open segments closed as they were.
+    pub closed: usize,
+    /// Segments whose file held more than the index (the unflushed tail, cut off).
+    pub trimmed_files: usize,
+    /// Segments whose file held less than the index (index cut back to the file).
+    pub trimmed_index: usize,
+    /// Segments with nothing playable, removed.
+    pub removed: usize,
+    /// Files of deleted recordings unlinked.
+    pub garbage: usize,
+}
+
+/// Brings files and index into agreement after a stop, clean or not. Run before
+/// recording starts.
+pub async fn recover(store: &Store, dir: &Path) -> Result<Recovery, RecorderError> {
+    let mut rep = Recovery::default();
+    for row in store.open_recordings().await? {
+        let path = segment_path(dir, &row.camera_id, row.id)?;
+        let size = match std::fs::metadata(&path) {
+            Ok(m) => m.len(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(e.into()),
+        };
+        let want = row.bytes as u64;
+        let mut progress = (row.end_ms, row.duration_90k, row.frames, row.bytes, row.sample_index.clone());
+        if size > want {
+            std::fs::OpenOptions::new().write(true).open(&path)?.set_len(want)?;
+            rep.trimmed_files += 1;
+        } else if size < want {
+            // Only possible if the disk lost synced data; keep what is whole.
+            let samples = index::decode(&row.sample_index).unwrap_or_default();
+            let keep: Vec<_> = samples.iter().take_while(|s| s.offset + s.size as u64 <= size).copied().collect();
+            let mut idx = Vec::new();
+            for s in &keep {
+                index::push(&mut idx, s.duration_90k, s.size, s.is_key);
+            }
+            let dur: u64 = keep.iter().map(|s| s.duration_90k as u64).sum();
+            let bytes: u64 = keep.iter().map(|s| s.size as u64).sum();
+            progress = (row.start_ms + (dur / 90) as i64, dur as i64, keep.len() as i64, bytes as i64, idx);
+            rep.trimmed_index += 1;
+        }
+        if progress.2 == 0 {
+            store.delete_recordings(&[(row.id, row.camera_id.clone())]).await?;
+            rep.removed += 1;
+            continue;
+        }
+        let (end_ms, duration_90k, frames, bytes, idx) = progress;
+        store
+            .update_recording(
+                row.id,
+                palmgrid_store::RecordingProgress {
+                    end_ms,
+                    duration_90k,
+                    frames,
+                    bytes,
+                    sample_index: &idx,
+                    open: false,
+                },
+            )
+            .await?;
+        rep.closed += 1;
+    }
+    rep.garbage = collect_garbage(store, dir).await?;
+    Ok(rep)
+}
+
+/// Unlinks the files of deleted recordings, then forgets them.
+pub async fn collect_garbage(store: &Store, dir: &Path) -> Result<usize, RecorderError> {
+    let garbage = store.recording_garbage().await?;
+    let mut done = Vec::with_capacity(garbage.len());
+    for (id, camera) in &garbage {
+        match std::fs::remove_file(segment_path(dir, camera, *id)?) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        done.push(*id);
+    }
+    store.clear_recording_garbage(&done).await?;
+    Ok(done.len())
+}
+
+struct Task {
+    stop: tokio::sync::watch::Sender<bool>,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+/// The recording tasks of this node, one per recorded camera. Cheap to clone.
+#[derive(Clone)]
+pub struct Recorder {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub cfg: Arc<Config>,
+    tasks: Arc<Mutex<HashMap<String, Task>>>,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder").field("dir", &self.cfg.dir).finish_non_exhaustive()
+    }
+}
+
+impl Recorder {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: Config) -> Recorder {
+        Recorder { store, clock, cfg: Arc::new(cfg), tasks: Arc::default() }
+    }
+
+    /// Whether a camera is being recorded.
+    pub fn is_recording(&self, camera: &str) -> bool {
+        self.tasks.lock().expect("recorder lock").get(camera).is_some_and(|t| !t.handle.is_finished())
+    }
+
+    /// Starts recording a camera from a subscription to its stream (no-op if running).
+    pub fn start(&self, camera: &str, stream: &'static str, sub: Subscription) {
+        let mut tasks = self.tasks.lock().expect("recorder lock");
+        if tasks.get(camera).is_some_and(|t| !t.handle.is_finished()) {
+            return;
+        }
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        let w = writer::SegmentWriter::new(
+            self.store.clone(),
+            self.clock.clone(),
+            self.cfg.clone(),
+            camera.to_owned(),
+            stream,
+        );
+        let handle = tokio::spawn(w.run(sub, rx));
+        tasks.insert(camera.to_owned(), Task { stop, handle });
+    }
+
+    /// Stops recording a camera, writing what is pending and closing its segment.
+    pub async fn stop(&self, camera: &str) {
+        let task = self.tasks.lock().expect("recorder lock").remove(camera);
+        if let Some(t) = task {
+            let _ = t.stop.send(true);
+            let _ = t.handle.await;
+        }
+    }
+
+    /// Stops every recording cleanly (server shutdown).
+    pub async fn stop_all(&self) {
+        let tasks: Vec<Task> = self.tasks.lock().expect("recorder lock").drain().map(|(_, t)| t).collect();
+        for t in &tasks {
+            let _ = t.stop.send(true);
+        }
+        for t in tasks {
+            let _ = t.handle.await;
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! Writes one camera stream to segment files of about a minute.
+//!
+//! A segment file holds the samples back to back (AVCC, as they came from the camera);
+//! everything else (times, sizes, keyframes, decoder configuration) is in its database
+//! row. Writes are batched: the frames of a GOP (or of at most `flush_90k`, for cameras
+//! with long GOPs) are appended, the file is synced, and only then is the row updated. A
+//! row therefore never describes bytes the disk does not hold, and after `kill -9` the
+//! index and the files agree up to the last flush.
+
+use crate::{Config, RecorderError, index, params_row, segment_path};
+use palmgrid_domain::clock::Clock;
+use palmgrid_media::frame::{Frame, StreamParams};
+use palmgrid_media::hub::{Event, Subscription};
+use palmgrid_store::{RecordingProgress, Store};
+use std::fs::File;
+use std::io::Write;
+use std::sync::Arc;
+
+/// Longest plausible gap between two frames; anything else starts a new run.
+const MAX_FRAME_GAP_90K: i64 = 5 * 90_000;
+/// Duration given to a frame whose successor never came (end of a run).
+const DEFAULT_DURATION_90K: u32 = 3_600;
+
+struct OpenSegment {
+    id: i64,
+    file: Arc<File>,
+    start_ms: i64,
+    duration_90k: u64,
+    frames: i64,
+    bytes: u64,
+    index: Vec<u8>,
+}
+
+/// A continuous run of frames: segments of one run follow each other without gaps, their
+/// start times derived from the run's wall-clock anchor plus the camera's timestamps.
+struct Run {
+    anchor_ms: i64,
+    elapsed_90k: u64,
+}
+
+/// Frames received but not yet written; every frame but the last has a known duration.
+#[derive(Default)]
+struct Pending {
+    frames: Vec<(Frame, u32)>,
+    total_90k: u64,
+}
+
+pub struct SegmentWriter {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    cfg: Arc<Config>,
+    camera: String,
+    stream: &'static str,
+    params: Option<Arc<StreamParams>>,
+    seg: Option<OpenSegment>,
+    run: Option<Run>,
+    pending: Pending,
+    last: Option<Frame>,
+    last_duration: u32,
+}
+
+impl SegmentWriter {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: Arc<Config>, camera: String, stream: &'static str) -> Self {
+        SegmentWriter {
+            store,
+            clock,
+            cfg,
+            camera,
+            stream,
+            params: None,
+            seg: None,
+            run: None,
+            pending: Pending::default(),
+            last: None,
+            last_duration: DEFAULT_DURATION_90K,
+        }
+    }
+
+    /// Records from a live subscription until it ends or `stop` fires; then closes the
+    /// open segment.
+    pub async fn run(mut self, mut sub: Subscription, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let mut skipped = sub.skipped();
+        loop {
+            let ev = tokio::select! {
+                ev = sub.next() => ev,
+                _ = stop.changed() => None,
+            };
+            let Some(ev) = ev else { break };
+            // The hub skipped frames for us (we fell behind): what follows is not contiguous.
+            if sub.skipped() != skipped {
+                skipped = sub.skipped();
+                let r = self.end_run().await;
+                self.log(r);
+            }
+            let r = match ev {
+                Event::Params(p) => self.on_params(p).await,
+                Event::Frame(f) => self.on_frame(f).await,
+            };
+            self.log(r);
+        }
+        let r = self.end_run().await;
+        self.log(r);
+    }
+
+    fn log(&mut self, r: Result<(), RecorderError>) {
+        if let Err(e) = r {
+            tracing::error!(camera = %self.camera, error = %e, "recording failed; starting again at the next keyframe");
+            // Whatever was written and indexed stays; the segment is abandoned as it is.
+            self.seg = None;
+            self.run = None;
+            self.pending = Pending::default();
+            self.last = None;
+        }
+    }
+
+    pub async fn on_params(&mut self, p: Arc<StreamParams>) -> Result<(), RecorderError> {
+        if self.params.as_deref() != Some(&*p) {
+            self.end_run().await?;
+            self.params = Some(p);
+        }
+        Ok(())
+    }
+
+    pub async fn on_frame(&mut self, f: Frame) -> Result<(), RecorderError> {
+        if self.params.is_none() {
+            return Ok(());
+        }
+        if let Some(prev) = &self.last {
+            let delta = f.pts_90k - prev.pts_90k;
+            if (1..=MAX_FRAME_GAP_90K).contains(&delta) {
+                if let Some(last) = self.pending.frames.last_mut() {
+                    last.1 = delta as u32;
+                    self.pending.total_90k += delta as u64;
+                }
+                self.last_duration = delta as u32;
+            } else {
+                // A reconnect or a camera clock jump.
+                self.end_run().await?;
+            }
+        }
+        if self.seg.is_some() && (f.is_key || self.pending.total_90k >= self.cfg.flush_90k) {
+            self.flush().await?;
+            if f.is_key && self.seg.as_ref().is_some_and(|s| s.duration_90k >= self.cfg.segment_90k) {
+                self.close().await?;
+            }
+        }
+        if self.seg.is_none() {
+            if !f.is_key {
+                self.last = None;
+                return Ok(());
+            }
+            self.open().await?;
+        }
+        self.last = Some(f.clone());
+        self.pending.frames.push((f, 0));
+        Ok(())
+    }
+
+    async fn open(&mut self) -> Result<(), RecorderError> {
+        let params = self.params.clone().expect("params before frames");
+        let run = self.run.get_or_insert_with(|| Run { anchor_ms: self.clock.now_ms(), elapsed_90k: 0 });
+        let start_ms = run.anchor_ms + (run.elapsed_90k / 90) as i64;
+        let id = self.store.insert_recording(&self.camera, self.stream, start_ms, &params_row(&params)).await?;
+        let path = segment_path(&self.cfg.dir, &self.camera, id)?;
+        let file = tokio::task::spawn_blocking(move || -> std::io::Result<File> {
+            let dir = path.parent().expect("segment path has a parent");
+            std::fs::create_dir_all(dir)?;
+            let f = File::options().write(true).create_new(true).open(&path)?;
+            // Make the new directory entry durable too.
+            File::open(dir)?.sync_all()?;
+            Ok(f)
+        })
+        .await
+        .map_err(|e| RecorderError::Io(std::io::Error::other(e)))??;
+        self.seg = Some(OpenSegment {
+            id,
+            file: Arc::new(file),
+            start_ms,
+            duration_90k: 0,
+            frames: 0,
+            bytes: 0,
+            index: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Appends the pending frames whose duration is known, syncs, then updates the row.
+    async fn flush(&mut self) -> Result<(), RecorderError> {
+        let Some(seg) = self.seg.as_mut() else { return Ok(()) };
+        if self.pending.frames.is_empty() {
+            return Ok(());
+        }
+        let frames = std::mem::take(&mut self.pending.frames);
+        self.pending.total_90k = 0;
+        let file = seg.file.clone();
+        let data: Vec<bytes::Bytes> = frames.iter().map(|(f, _)| f.data.clone()).collect();
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            let mut w = &*file;
+            for d in &data {
+                w.write_all(d)?;
+            }
+            file.sync_data()
+        })
+        .await
+        .map_err(|e| RecorderError::Io(std::io::Error::other(e)))??;
+        for (f, d) in &frames {
+            index::push(&mut seg.index, *d, f.data.len() as u32, f.is_key);
+            seg.duration_90k += *d as u64;
+            seg.bytes += f.data.len() as u64;
+            seg.frames += 1;
+        }
+        if let Some(run) = &mut self.run {
+            run.elapsed_90k += frames.iter().map(|(_, d)| *d as u64).sum::<u64>();
+        }
+        self.update(true).await
+    }
+
+    async fn update(&mut self, open: bool) -> Result<(), RecorderError> {
+        let seg = self.seg.as_ref().expect("open segment");
+        let progress = RecordingProgress {
+            end_ms: seg.start_ms + (seg.duration_90k / 90) as i64,
+            duration_90k: seg.duration_90k as i64,
+            frames: seg.frames,
+            bytes: seg.bytes as i64,
+            sample_index: &seg.index,
+            open,
+        };
+        self.store.update_recording(seg.id, progress).await?;
+        Ok(())
+    }
+
+    async fn close(&mut self) -> Result<(), RecorderError> {
+        if self.seg.is_some() {
+            self.update(false).await?;
+            self.seg = None;
+        }
+        Ok(())
+    }
+
+    /// Ends the current run: the last frame gets the previous frame's duration, everything
+    /// pending is written and the segment closed.
+    pub async fn end_run(&mut self) -> Result<(), RecorderError> {
+        if let Some(last) = self.pending.frames.last_mut() {
+            last.1 = self.last_duration;
+        }
+        self.flush().await?;
+        self.close().await?;
+        self.run = None;
+        self.last = None;
+        Ok(())
+    }
+}

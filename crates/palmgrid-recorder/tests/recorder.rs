@@ -1,0 +1,262 @@
+//! The recorder on real H.264 (the simulator's encoder) and both databases: segments and
+//! index, range MP4s read back box by box (and by ffprobe when present), crash recovery
+//! and retention.
+
+use mp4_atom::{Any, Decode, Moov};
+use palmgrid_domain::clock::{Clock, ManualClock};
+use palmgrid_recorder::retention::{DAY_MS, Policy, sweep};
+use palmgrid_recorder::writer::SegmentWriter;
+use palmgrid_recorder::{Config, RangeMp4, index, recover, segment_path};
+use palmgrid_simcam::encode::{EncodedClip, StreamSpec, encode_clip};
+use palmgrid_simcam::scene::{Scene, SceneKind};
+use palmgrid_store::{Store, both_backends};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+const T0: i64 = 1_780_000_000_000;
+const CAM: &str = "3f1e2d4c-0000-4000-8000-000000000001";
+
+/// Four seconds of 640×360 at 25 fps, GOP 50, encoded once for all tests.
+fn clip() -> &'static EncodedClip {
+    static CLIP: OnceLock<EncodedClip> = OnceLock::new();
+    CLIP.get_or_init(|| {
+        let spec = StreamSpec { width: 320, height: 180, ..StreamSpec::SUB };
+        encode_clip(&Scene::new(SceneKind::PeopleWalking, 4.0, 7), spec, 4.0).expect("encode")
+    })
+}
+
+struct Rig {
+    store: Store,
+    clock: ManualClock,
+    dir: tempfile::TempDir,
+    cfg: Arc<Config>,
+}
+
+impl Rig {
+    fn new(store: Store) -> Rig {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = Arc::new(Config::new(dir.path().to_path_buf()));
+        Rig { store, clock: ManualClock::new(T0), dir, cfg }
+    }
+
+    fn writer(&self) -> SegmentWriter {
+        let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
+        SegmentWriter::new(self.store.clone(), clock, self.cfg.clone(), CAM.into(), "main")
+    }
+
+    /// Feeds `seconds` of looped clip (pts from `base`), returns the frames fed.
+    async fn feed(&self, w: &mut SegmentWriter, seconds: i64, base_90k: i64) -> Vec<palmgrid_media::frame::Frame> {
+        let c = clip();
+        w.on_params(Arc::new(c.params.clone())).await.unwrap();
+        let loops = seconds * 90_000 / c.duration_90k;
+        let mut fed = Vec::new();
+        for k in 0..loops {
+            for f in c.looped(k, base_90k) {
+                fed.push(f.clone());
+                w.on_frame(f).await.unwrap();
+            }
+        }
+        fed
+    }
+
+    /// Every row has its file, of exactly the indexed length, and no file lacks a row.
+    async fn assert_index_matches_files(&self) {
+        let rows = self.store.camera_recordings(CAM).await.unwrap();
+        let mut files: Vec<_> = match std::fs::read_dir(self.dir.path().join(CAM)) {
+            Ok(d) => d.map(|e| e.unwrap().path()).collect(),
+            Err(_) => vec![],
+        };
+        files.sort();
+        let mut expected: Vec<_> = rows.iter().map(|r| segment_path(self.dir.path(), CAM, r.id).unwrap()).collect();
+        expected.sort();
+        assert_eq!(files, expected, "files on disk are exactly the indexed recordings");
+        for r in &rows {
+            let len = std::fs::metadata(segment_path(self.dir.path(), CAM, r.id).unwrap()).unwrap().len();
+            assert_eq!(len as i64, r.bytes, "recording {} file length", r.id);
+        }
+    }
+}
+
+fn read_all(mp4: &RangeMp4) -> Vec<u8> {
+    let mut out = Vec::new();
+    while (out.len() as u64) < mp4.len() {
+        let chunk = mp4.read_at(out.len() as u64, 100_000).unwrap();
+        assert!(!chunk.is_empty());
+        out.extend_from_slice(&chunk);
+    }
+    out
+}
+
+fn moov_of(file: &[u8]) -> Moov {
+    let mut buf = file;
+    loop {
+        match Any::decode(&mut buf).unwrap() {
+            Any::Moov(m) => return m,
+            _ => continue,
+        }
+    }
+}
+
+/// ffprobe's idea of the duration, when ffprobe is installed.
+fn ffprobe_duration(path: &Path) -> Option<f64> {
+    let out = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0"])
+        .arg(path)
+        .output();
+    match out {
+        Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).trim().parse().unwrap()),
+        Ok(o) => panic!("ffprobe rejected the file: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(_) => {
+            if std::env::var("PALMGRID_REQUIRE_TOOLS").is_ok() {
+                panic!("ffprobe is required (PALMGRID_REQUIRE_TOOLS)");
+            }
+            eprintln!("skipping the ffprobe check: ffprobe is not installed");
+            None
+        }
+    }
+}
+
+both_backends!(segments_of_a_minute_contiguous_and_indexed, |store: Store| async move {
+    let rig = Rig::new(store);
+    let mut w = rig.writer();
+    let fed = rig.feed(&mut w, 132, 0).await;
+    w.end_run().await.unwrap();
+    let rows = rig.store.recordings_between(CAM, "main", 0, i64::MAX).await.unwrap();
+    // 132 s with keyframes every 2 s: segments close at the first keyframe after 60 s.
+    let secs: Vec<i64> = rows.iter().map(|r| r.duration_90k / 90_000).collect();
+    assert_eq!(secs, vec![60, 60, 12]);
+    assert_eq!(rows[0].start_ms, T0);
+    for pair in rows.windows(2) {
+        assert_eq!(pair[0].end_ms, pair[1].start_ms, "a run's segments follow without gaps");
+    }
+    assert!(rows.iter().all(|r| !r.open));
+    assert_eq!(rows.iter().map(|r| r.frames).sum::<i64>(), fed.len() as i64, "every frame is kept");
+    // The index describes the file byte for byte.
+    let r = &rows[1];
+    let samples = index::decode(&r.sample_index).unwrap();
+    assert!(samples[0].is_key, "a segment starts at a keyframe");
+    let data = std::fs::read(segment_path(rig.dir.path(), CAM, r.id).unwrap()).unwrap();
+    let first_of_row1 = rows[0].frames as usize;
+    for (i, s) in samples.iter().enumerate().step_by(37) {
+        let f = &fed[first_of_row1 + i];
+        assert_eq!(&data[s.offset as usize..(s.offset + s.size as u64) as usize], &f.data[..], "sample {i}");
+        assert_eq!(s.is_key, f.is_key);
+    }
+    rig.assert_index_matches_files().await;
+});
+
+both_backends!(a_range_mp4_lasts_the_range_and_points_at_the_right_bytes, |store: Store| async move {
+    let rig = Rig::new(store);
+    let mut w = rig.writer();
+    let fed = rig.feed(&mut w, 120, 0).await;
+    w.end_run().await.unwrap();
+    // 30.5 s .. 90.5 s: starts mid-GOP, spans two segments.
+    let (from, to) = (T0 + 30_500, T0 + 90_500);
+    let rows = rig.store.recordings_between(CAM, "main", from, to).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    let mp4 = RangeMp4::build(&rows, rig.dir.path(), from, to).unwrap().unwrap();
+    assert_eq!(mp4.duration_90k, 60 * 90_000, "presented duration is the range");
+    assert_eq!((mp4.start_ms, mp4.end_ms), (from, to));
+    let file = read_all(&mp4);
+    let moov = moov_of(&file);
+    let stbl = &moov.trak[0].mdia.minf.stbl;
+    let elst = &moov.trak[0].edts.as_ref().unwrap().elst.as_ref().unwrap().entries[0];
+    assert_eq!(elst.media_time, Some(90_000 / 2), "half a second before `from` is hidden (keyframe at 30 s)");
+    let sizes = match &stbl.stsz.samples {
+        mp4_atom::StszSamples::Different { sizes } => sizes.clone(),
+        _ => panic!("sizes"),
+    };
+    // Frames from the keyframe at 30 s up to 90.5 s.
+    let first = fed.iter().position(|f| f.pts_90k == 30 * 90_000).unwrap();
+    let last = fed.iter().position(|f| f.pts_90k >= 90 * 90_000 + 45_000).unwrap();
+    assert_eq!(sizes.len(), last - first);
+    let co64 = &stbl.co64.as_ref().unwrap().entries;
+    assert_eq!(co64.len(), 2, "one chunk per segment");
+    // The first sample of each chunk is the right frame.
+    let at = co64[0] as usize;
+    assert_eq!(&file[at..at + sizes[0] as usize], &fed[first].data[..]);
+    let in_first_chunk = stbl.stsc.entries[0].samples_per_chunk as usize;
+    let at = co64[1] as usize;
+    assert_eq!(&file[at..at + sizes[in_first_chunk] as usize], &fed[first + in_first_chunk].data[..]);
+    // Byte ranges: any slice equals the same slice of the whole.
+    let mid = mp4.read_at(file.len() as u64 / 2, 1000).unwrap();
+    assert_eq!(&mid[..], &file[file.len() / 2..file.len() / 2 + mid.len()]);
+    assert!(mp4.read_at(mp4.len(), 10).unwrap().is_empty());
+
+    let path = rig.dir.path().join("range.mp4");
+    std::fs::write(&path, &file).unwrap();
+    if let Some(d) = ffprobe_duration(&path) {
+        assert!((d - 60.0).abs() < 0.1, "ffprobe says {d} s");
+    }
+    // Nothing recorded there.
+    let none = rig.store.recordings_between(CAM, "main", T0 + 500_000, T0 + 600_000).await.unwrap();
+    assert!(RangeMp4::build(&none, rig.dir.path(), T0 + 500_000, T0 + 600_000).unwrap().is_none());
+});
+
+both_backends!(after_a_crash_everything_flushed_stays_and_agrees_with_the_files, |store: Store| async move {
+    let rig = Rig::new(store);
+    let mut w = rig.writer();
+    let fed = rig.feed(&mut w, 76, 0).await;
+    // "kill -9": the writer vanishes with frames pending, and the file holds bytes the index
+    // never heard of (written, not yet indexed).
+    drop(w);
+    let open = rig.store.open_recordings().await.unwrap();
+    assert_eq!(open.len(), 1);
+    let path = segment_path(rig.dir.path(), CAM, open[0].id).unwrap();
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(&[0xAB; 5000]).unwrap();
+    }
+    let rep = recover(&rig.store, rig.dir.path()).await.unwrap();
+    assert_eq!((rep.closed, rep.trimmed_files, rep.removed), (1, 1, 0));
+    rig.assert_index_matches_files().await;
+    // Everything up to the last flushed keyframe is playable: at most one GOP (2 s) lost.
+    let rows = rig.store.recordings_between(CAM, "main", 0, i64::MAX).await.unwrap();
+    let end = rows.last().unwrap().end_ms;
+    let last_fed_ms = T0 + fed.last().unwrap().pts_90k / 90;
+    assert!(last_fed_ms - end <= 2_000, "lost {} ms", last_fed_ms - end);
+    let mp4 = RangeMp4::build(&rows, rig.dir.path(), T0, end).unwrap().unwrap();
+    assert_eq!(mp4.end_ms - mp4.start_ms, end - T0);
+    // Recording again after the restart starts a new run.
+    let mut w = rig.writer();
+    rig.clock.advance_ms(100_000);
+    rig.feed(&mut w, 8, 5_000_000).await;
+    w.end_run().await.unwrap();
+    assert_eq!(rig.store.recordings_between(CAM, "main", T0 + 100_000, i64::MAX).await.unwrap().len(), 1);
+    rig.assert_index_matches_files().await;
+});
+
+both_backends!(quota_and_age_delete_the_oldest_first, |store: Store| async move {
+    let rig = Rig::new(store);
+    let mut w = rig.writer();
+    rig.feed(&mut w, 240, 0).await;
+    w.end_run().await.unwrap();
+    let before = rig.store.camera_recordings(CAM).await.unwrap();
+    assert_eq!(before.len(), 4);
+    let total: i64 = before.iter().map(|r| r.bytes).sum();
+    // A quota that holds about half of what was recorded.
+    let quota = (total / 2) as u64;
+    let policies = HashMap::from([(CAM.to_string(), Policy { retain_days: 30, quota_bytes: Some(quota) })]);
+    let default = Policy { retain_days: 30, quota_bytes: None };
+    let s = sweep(&rig.store, rig.dir.path(), rig.clock.now_ms(), &policies, default).await.unwrap();
+    let after = rig.store.camera_recordings(CAM).await.unwrap();
+    assert!(after.iter().map(|r| r.bytes).sum::<i64>() as u64 <= quota);
+    assert!(s.expired.is_empty());
+    let deleted: Vec<i64> = s.over_quota.iter().map(|x| x.1).collect();
+    assert_eq!(deleted, before[..deleted.len()].iter().map(|r| r.id).collect::<Vec<_>>(), "oldest first");
+    assert_eq!(after, before[deleted.len()..].to_vec(), "the newest stay");
+    rig.assert_index_matches_files().await;
+
+    // Age: 30 days after the newest ended, only the older ones go; a day later, all.
+    let policies = HashMap::new();
+    let newest = after.last().unwrap().clone();
+    let s = sweep(&rig.store, rig.dir.path(), newest.end_ms + 30 * DAY_MS - 1, &policies, default).await.unwrap();
+    assert_eq!(s.expired.len(), after.len() - 1);
+    assert_eq!(rig.store.camera_recordings(CAM).await.unwrap(), vec![newest]);
+    let s = sweep(&rig.store, rig.dir.path(), rig.clock.now_ms() + 31 * DAY_MS, &policies, default).await.unwrap();
+    assert_eq!(s.expired.len(), 1);
+    assert!(rig.store.camera_recordings(CAM).await.unwrap().is_empty());
+    rig.assert_index_matches_files().await;
+});

@@ -1,0 +1,236 @@
+//! The recording index: one row per segment file, with its sample index.
+//!
+//! The recorder keeps a row in step with its file: it syncs the bytes first and writes
+//! the row after, so a row never describes bytes the disk does not hold. Retention deletes
+//! rows into `recording_garbage` in the same transaction, and the files are unlinked
+//! afterwards (again after a crash, from what the garbage table remembers).
+
+use crate::{Result, Store, StoreError, on_pool};
+
+/// Decoder configuration stored with each recording.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct VideoParamsRow {
+    pub codec: String,
+    pub rfc6381: String,
+    pub width: i64,
+    pub height: i64,
+    pub sps: Vec<u8>,
+    pub pps: Vec<u8>,
+    pub hvcc: Option<Vec<u8>>,
+}
+
+/// A recording segment with its sample index.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RecordingRow {
+    pub id: i64,
+    pub camera_id: String,
+    pub stream: String,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub duration_90k: i64,
+    pub frames: i64,
+    pub bytes: i64,
+    #[sqlx(flatten)]
+    pub params: VideoParamsRow,
+    /// The recorder's encoding of per-sample duration, size and keyframe flag.
+    pub sample_index: Vec<u8>,
+    /// Still being written (or was, when the process stopped).
+    pub open: bool,
+}
+
+/// A recorded span without its index, for timelines and retention.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RecordingSpan {
+    pub id: i64,
+    pub camera_id: String,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub bytes: i64,
+    pub open: bool,
+}
+
+/// What a flush changes in a recording row.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordingProgress<'a> {
+    pub end_ms: i64,
+    pub duration_90k: i64,
+    pub frames: i64,
+    pub bytes: i64,
+    pub sample_index: &'a [u8],
+    pub open: bool,
+}
+
+const COLUMNS: &str = "id, camera_id, stream, start_ms, end_ms, duration_90k, frames, bytes, codec, rfc6381, \
+                       width, height, sps, pps, hvcc, sample_index, open";
+const SPAN_COLUMNS: &str = "id, camera_id, start_ms, end_ms, bytes, open";
+
+impl Store {
+    /// Creates an empty, open recording and returns its id.
+    pub async fn insert_recording(
+        &self,
+        camera_id: &str,
+        stream: &str,
+        start_ms: i64,
+        params: &VideoParamsRow,
+    ) -> Result<i64> {
+        let sql = "INSERT INTO recordings (camera_id, stream, start_ms, end_ms, duration_90k, frames, bytes, codec, \
+                   rfc6381, width, height, sps, pps, hvcc, sample_index, open) \
+                   VALUES ($1, $2, $3, $3, 0, 0, 0, $4, $5, $6, $7, $8, $9, $10, $11, TRUE) RETURNING id";
+        let id: i64 = on_pool!(self, |p| sqlx::query_scalar(sql)
+            .bind(camera_id)
+            .bind(stream)
+            .bind(start_ms)
+            .bind(&params.codec)
+            .bind(&params.rfc6381)
+            .bind(params.width)
+            .bind(params.height)
+            .bind(&params.sps)
+            .bind(&params.pps)
+            .bind(&params.hvcc)
+            .bind(&[] as &[u8])
+            .fetch_one(p)
+            .await?);
+        Ok(id)
+    }
+
+    /// Records what has been synced to a recording's file.
+    pub async fn update_recording(&self, id: i64, u: RecordingProgress<'_>) -> Result<()> {
+        let sql = "UPDATE recordings SET end_ms = $1, duration_90k = $2, frames = $3, bytes = $4, sample_index = $5, \
+                   open = $6 WHERE id = $7";
+        let n = on_pool!(self, |p| sqlx::query(sql)
+            .bind(u.end_ms)
+            .bind(u.duration_90k)
+            .bind(u.frames)
+            .bind(u.bytes)
+            .bind(u.sample_index)
+            .bind(u.open)
+            .bind(id)
+            .execute(p)
+            .await?
+            .rows_affected());
+        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    /// Recordings of a camera's stream that overlap `[from_ms, to_ms)`, oldest first.
+    pub async fn recordings_between(
+        &self,
+        camera_id: &str,
+        stream: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<RecordingRow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM recordings WHERE camera_id = $1 AND stream = $2 AND end_ms > $3 AND start_ms < $4 \
+             AND frames > 0 ORDER BY start_ms, id"
+        );
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(camera_id)
+            .bind(stream)
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// Spans of a camera's recordings overlapping `[from_ms, to_ms)`, oldest first.
+    pub async fn recording_spans(&self, camera_id: &str, from_ms: i64, to_ms: i64) -> Result<Vec<RecordingSpan>> {
+        let sql = format!(
+            "SELECT {SPAN_COLUMNS} FROM recordings WHERE camera_id = $1 AND end_ms > $2 AND start_ms < $3 \
+             AND frames > 0 ORDER BY start_ms, id"
+        );
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(camera_id)
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// Every recording a crashed or stopped process left open.
+    pub async fn open_recordings(&self) -> Result<Vec<RecordingRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM recordings WHERE open ORDER BY id");
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?))
+    }
+
+    /// All recordings of a camera, oldest first, without their index (for quota and checks).
+    pub async fn camera_recordings(&self, camera_id: &str) -> Result<Vec<RecordingSpan>> {
+        let sql = format!("SELECT {SPAN_COLUMNS} FROM recordings WHERE camera_id = $1 ORDER BY start_ms, id");
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(camera_id).fetch_all(p).await?))
+    }
+
+    /// Closed recordings that ended before `cutoff_ms`, for cameras whose retention puts
+    /// them past it: `(camera, cutoff)` pairs are evaluated by the caller. Oldest first.
+    pub async fn recordings_ended_before(
+        &self,
+        camera_id: &str,
+        cutoff_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<RecordingSpan>> {
+        let sql = format!(
+            "SELECT {SPAN_COLUMNS} FROM recordings WHERE camera_id = $1 AND end_ms < $2 AND NOT open \
+             ORDER BY start_ms, id LIMIT $3"
+        );
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(camera_id)
+            .bind(cutoff_ms)
+            .bind(limit)
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// Camera ids that have recordings (including cameras since deleted).
+    pub async fn recorded_cameras(&self) -> Result<Vec<String>> {
+        Ok(on_pool!(self, |p| sqlx::query_scalar("SELECT DISTINCT camera_id FROM recordings ORDER BY camera_id")
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// Total bytes recorded for a camera.
+    pub async fn recorded_bytes(&self, camera_id: &str) -> Result<i64> {
+        let n: Option<i64> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM recordings WHERE camera_id = $1"
+        )
+        .bind(camera_id)
+        .fetch_one(p)
+        .await?);
+        Ok(n.unwrap_or(0))
+    }
+
+    /// Deletes recordings, remembering them as garbage in the same transaction so their
+    /// files are unlinked even if the process stops before it does so.
+    pub async fn delete_recordings(&self, ids: &[(i64, String)]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            for (id, camera) in ids {
+                sqlx::query("INSERT INTO recording_garbage (id, camera_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(id)
+                    .bind(camera)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM recordings WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Recordings whose files may still need unlinking.
+    pub async fn recording_garbage(&self) -> Result<Vec<(i64, String)>> {
+        Ok(on_pool!(self, |p| sqlx::query_as("SELECT id, camera_id FROM recording_garbage ORDER BY id")
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// Forgets garbage whose files are gone.
+    pub async fn clear_recording_garbage(&self, ids: &[i64]) -> Result<()> {
+        on_pool!(self, |p| {
+            for id in ids {
+                sqlx::query("DELETE FROM recording_garbage WHERE id = $1").bind(id).execute(p).await?;
+            }
+        });
+        Ok(())
+    }
+}
