@@ -76,6 +76,8 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(cameras::list, cameras::create))
         .routes(routes!(cameras::get, cameras::patch, cameras::delete))
         .routes(routes!(live::live_ws))
+        .routes(routes!(live::live_m3u8))
+        .routes(routes!(live::hls_part))
         .routes(routes!(live::snapshot))
         .routes(routes!(recordings::recording_mp4))
         .routes(routes!(recordings::timeline))

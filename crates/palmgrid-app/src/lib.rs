@@ -101,6 +101,7 @@ pub struct App {
     pub recorder: Option<palmgrid_recorder::Recorder>,
     /// Playback and HLS views already audited.
     pub views: Arc<recordings::ViewLedger>,
+    pub hls: Arc<live::HlsRegistry>,
     checkpoints: Arc<audit::CheckpointState>,
 }
 
@@ -121,6 +122,7 @@ impl App {
             media: palmgrid_ingest::manager::Manager::new(std::time::Duration::from_secs(30)),
             recorder: None,
             views: Arc::default(),
+            hls: Arc::default(),
             checkpoints: Default::default(),
         }
     }

@@ -6,9 +6,14 @@ use palmgrid_domain::audit::RESULT_OK;
 use palmgrid_domain::authz::Action;
 use palmgrid_ingest::manager::StreamKind;
 use palmgrid_ingest::rtsp::{RtpTransport, RtspSource};
+use palmgrid_media::hls::HlsStream;
 use palmgrid_media::hub::Subscription;
 use palmgrid_store::CameraRow;
 use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Which stream a viewer asked for; `Auto` prefers the sub stream (phones, browsers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +35,111 @@ pub(crate) fn check_purpose(purpose: &str) -> Result<String> {
     Ok(p.to_owned())
 }
 
+fn choose_kind(row: &CameraRow, choice: StreamChoice) -> Result<StreamKind> {
+    Ok(match choice {
+        StreamChoice::Main => StreamKind::Main,
+        StreamChoice::Sub if row.sub_url.is_some() => StreamKind::Sub,
+        StreamChoice::Sub => return Err(AppError::Validation("this camera has no sub stream".into())),
+        StreamChoice::Auto if row.sub_url.is_some() => StreamKind::Sub,
+        StreamChoice::Auto => StreamKind::Main,
+    })
+}
+
+fn kind_name(kind: StreamKind) -> &'static str {
+    if kind == StreamKind::Main { "main" } else { "sub" }
+}
+
+/// HLS packagers (one per stream) and the views that may fetch their segments.
+#[derive(Debug, Default)]
+pub struct HlsRegistry {
+    streams: Mutex<HashMap<(String, StreamKind), HlsStream>>,
+    /// view id → (session token hash, camera, stream, last use)
+    views: Mutex<HashMap<String, (String, String, StreamKind, Instant)>>,
+}
+
 impl App {
+    /// Starts or continues an HLS view: audited once per view (session, camera, stream,
+    /// purpose), like a WebSocket view. Returns the view id that segment URLs carry and
+    /// the playlist, once the first segment exists.
+    pub async fn hls_playlist(
+        &self,
+        s: &Session,
+        ctx: &RequestCtx,
+        row: CameraRow,
+        choice: StreamChoice,
+        purpose: &str,
+    ) -> Result<String> {
+        self.authorize_camera(s, Action::ViewLive, &row)?;
+        let purpose = check_purpose(purpose)?;
+        let kind = choose_kind(&row, choice)?;
+        if !self.media.has(&row.id, kind) {
+            self.sync_camera(&row).await?;
+        }
+        let key = format!("{}|hls|{}|{}|{purpose}", s.token_hash, row.id, kind_name(kind));
+        if self.views.begin(&key) {
+            let r = self
+                .record(
+                    &s.into(),
+                    ctx,
+                    "video.live",
+                    &format!("camera:{}", row.id),
+                    RESULT_OK,
+                    json!({"camera": row.name, "stream": kind_name(kind), "delivery": "hls",
+                           "from_ms": self.now_ms(), "to_ms": null, "purpose": purpose}),
+                )
+                .await;
+            if let Err(e) = r {
+                self.views.forget(&key);
+                return Err(e);
+            }
+        }
+        let stream = {
+            let mut streams = self.hls.streams.lock().expect("hls lock");
+            match streams.get(&(row.id.clone(), kind)) {
+                Some(h) if !h.is_closed() => h.clone(),
+                _ => {
+                    let sub = self.media.watch(&row.id, kind).ok_or(AppError::NotFound)?;
+                    let h = HlsStream::spawn(sub);
+                    streams.insert((row.id.clone(), kind), h.clone());
+                    h
+                }
+            }
+        };
+        let view = hex::encode(&Sha256::digest(key.as_bytes())[..16]);
+        {
+            let mut views = self.hls.views.lock().expect("hls lock");
+            views.retain(|_, v| v.3.elapsed() < crate::recordings::VIEW_IDLE);
+            views.insert(view.clone(), (s.token_hash.clone(), row.id.clone(), kind, Instant::now()));
+        }
+        if !stream.wait_for_segments(1, Duration::from_secs(15)).await {
+            return Err(AppError::Unavailable("the camera sent no video within 15 s".into()));
+        }
+        stream.playlist(&format!("?view={view}")).ok_or_else(|| AppError::Unavailable("no video yet".into()))
+    }
+
+    /// The init segment (`None`) or media segment `seq` of an HLS view this session opened.
+    pub async fn hls_part(&self, s: &Session, row: &CameraRow, view: &str, seq: Option<u64>) -> Result<bytes::Bytes> {
+        self.authorize_camera(s, Action::ViewLive, row)?;
+        let kind = {
+            let mut views = self.hls.views.lock().expect("hls lock");
+            match views.get_mut(view) {
+                Some(v) if v.0 == s.token_hash && v.1 == row.id && v.3.elapsed() < crate::recordings::VIEW_IDLE => {
+                    v.3 = Instant::now();
+                    v.2
+                }
+                // Not this session's view: start with the playlist (which audits).
+                _ => return Err(AppError::NotFound),
+            }
+        };
+        let stream = self.hls.streams.lock().expect("hls lock").get(&(row.id.clone(), kind)).cloned();
+        let stream = stream.filter(|h| !h.is_closed()).ok_or(AppError::NotFound)?;
+        match seq {
+            None => stream.init(),
+            Some(n) => stream.segment(n),
+        }
+        .ok_or(AppError::NotFound)
+    }
+
     /// Registers a camera's streams with the runtime (at start and after every change).
     pub async fn sync_camera(&self, row: &CameraRow) -> Result<()> {
         let creds = self.store.camera_credentials(&row.id).await?;
@@ -91,13 +200,7 @@ impl App {
     ) -> Result<(CameraRow, StreamKind, Subscription)> {
         self.authorize_camera(s, Action::ViewLive, &row)?;
         let purpose = check_purpose(purpose)?;
-        let kind = match choice {
-            StreamChoice::Main => StreamKind::Main,
-            StreamChoice::Sub if row.sub_url.is_some() => StreamKind::Sub,
-            StreamChoice::Sub => return Err(AppError::Validation("this camera has no sub stream".into())),
-            StreamChoice::Auto if row.sub_url.is_some() => StreamKind::Sub,
-            StreamChoice::Auto => StreamKind::Main,
-        };
+        let kind = choose_kind(&row, choice)?;
         if !self.media.has(&row.id, kind) {
             self.sync_camera(&row).await?;
         }
@@ -107,7 +210,7 @@ impl App {
             "video.live",
             &format!("camera:{}", row.id),
             RESULT_OK,
-            json!({"camera": row.name, "stream": if kind == StreamKind::Main { "main" } else { "sub" },
+            json!({"camera": row.name, "stream": kind_name(kind), "delivery": "ws",
                    "from_ms": self.now_ms(), "to_ms": null, "purpose": purpose}),
         )
         .await?;

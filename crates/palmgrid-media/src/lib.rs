@@ -7,6 +7,7 @@
 pub mod fmp4;
 pub mod frame;
 pub mod h264;
+pub mod hls;
 pub mod hub;
 pub mod rtsp_server;
 pub mod snapshot;

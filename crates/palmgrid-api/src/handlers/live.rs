@@ -1,4 +1,4 @@
-//! Live video over WebSocket: fMP4 for Media Source Extensions.
+//! Live video: fMP4 over WebSocket for Media Source Extensions, HLS for other players.
 //!
 //! Messages: a text message `{"type":"init","codec","width","height"}`, then the binary
 //! init segment (`ftyp`+`moov`), then one binary `moof`+`mdat` fragment per frame,
@@ -44,12 +44,7 @@ pub async fn live_ws(
     }
     let ws =
         ws.map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "websocket_required", "open this URL as a WebSocket"))?;
-    let choice = match q.stream.as_deref() {
-        None | Some("auto") => StreamChoice::Auto,
-        Some("main") => StreamChoice::Main,
-        Some("sub") => StreamChoice::Sub,
-        Some(_) => return Err(ApiError::bad_request("stream must be auto, main or sub")),
-    };
+    let choice = stream_choice(q.stream.as_deref())?;
     let (_row, _kind, sub) =
         state.app.open_live(&a.session, &a.ctx, row, choice, q.purpose.as_deref().unwrap_or("")).await?;
     Ok(ws.on_upgrade(move |socket| send_live(socket, sub)))
@@ -113,4 +108,61 @@ pub async fn snapshot(
     use axum::response::IntoResponse;
     let jpeg = state.app.snapshot(&a.session, &a.ctx, &id, q.purpose.as_deref().unwrap_or("")).await?;
     Ok(([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "no-store")], jpeg).into_response())
+}
+
+/// Live video as HLS (fMP4 segments of one GOP), for players without Media Source
+/// Extensions. The first request of a view is audited; segment URLs carry the view id.
+#[utoipa::path(get, path = "/api/v1/cameras/{id}/live.m3u8", tag = "video", params(("id" = String, Path), LiveQuery),
+    responses((status = 200, description = "HLS media playlist", content_type = "application/vnd.apple.mpegurl"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 503, description = "`camera_unavailable`", body = ErrorBody)))]
+pub async fn live_m3u8(
+    State(state): State<ApiState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Query(q): Query<LiveQuery>,
+) -> ApiResult<Response> {
+    use axum::response::IntoResponse;
+    let row = state.app.get_camera(&a.session, &id).await?;
+    let choice = stream_choice(q.stream.as_deref())?;
+    let m3u8 = state.app.hls_playlist(&a.session, &a.ctx, row, choice, q.purpose.as_deref().unwrap_or("")).await?;
+    Ok(([(header::CONTENT_TYPE, "application/vnd.apple.mpegurl")], m3u8).into_response())
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct HlsQuery {
+    /// The view id from the playlist.
+    pub view: Option<String>,
+}
+
+/// An HLS init segment (`init.mp4`) or media segment (`N.m4s`) of a view opened with
+/// `live.m3u8` by the same session.
+#[utoipa::path(get, path = "/api/v1/cameras/{id}/hls/{file}", tag = "video",
+    params(("id" = String, Path), ("file" = String, Path, description = "`init.mp4` or `N.m4s`"), HlsQuery),
+    responses((status = 200, description = "fMP4", content_type = "video/mp4"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, description = "unknown camera, view or segment", body = ErrorBody)))]
+pub async fn hls_part(
+    State(state): State<ApiState>,
+    a: Authed,
+    Path((id, file)): Path<(String, String)>,
+    Query(q): Query<HlsQuery>,
+) -> ApiResult<Response> {
+    use axum::response::IntoResponse;
+    let row = state.app.get_camera(&a.session, &id).await?;
+    let seq = match file.as_str() {
+        "init.mp4" => None,
+        f => Some(f.strip_suffix(".m4s").and_then(|n| n.parse::<u64>().ok()).ok_or_else(ApiError::not_found)?),
+    };
+    let view = q.view.as_deref().unwrap_or("");
+    let data = state.app.hls_part(&a.session, &row, view, seq).await?;
+    Ok(([(header::CONTENT_TYPE, "video/mp4")], data).into_response())
+}
+
+fn stream_choice(s: Option<&str>) -> Result<StreamChoice, ApiError> {
+    match s {
+        None | Some("auto") => Ok(StreamChoice::Auto),
+        Some("main") => Ok(StreamChoice::Main),
+        Some("sub") => Ok(StreamChoice::Sub),
+        Some(_) => Err(ApiError::bad_request("stream must be auto, main or sub")),
+    }
 }

@@ -316,7 +316,8 @@ http_test!(route_matrix_covers_every_route, demo_auth(), |t| {
             .replace("/users/{id}", &format!("/users/{}", officer.id))
             .replace("/regions/{id}", &format!("/regions/{}", grid.id))
             .replace("/memberships/{id}", "/memberships/00000000-0000-4000-8000-000000000000")
-            .replace("/cameras/{id}", &format!("/cameras/{camera}"));
+            .replace("/cameras/{id}", &format!("/cameras/{camera}"))
+            .replace("/hls/{file}", "/hls/init.mp4");
         out.push_str(&format!("| {method} {path} |"));
         for (i, tok) in tokens.iter().enumerate() {
             let (s, v) = t.call(method.clone(), &concrete, tok.as_deref(), body_for(method, path)).await;
@@ -638,6 +639,70 @@ http_test!(a_gstreamer_camera_added_through_the_api_is_viewed_live_and_recorded,
         let d: f64 = v["format"]["duration"].as_str().unwrap().parse().unwrap();
         assert!((d - 4.0).abs() < 0.1, "duration {d}");
     }
+});
+
+http_test!(live_m3u8_plays_as_hls_and_audits_once_per_view, with_local_cameras(demo_auth()), |t| {
+    let url = simcam(palmgrid_simcam::scene::SceneKind::StallSetUp).await;
+    let admin = t.login("admin").await;
+    let body = json!({"name": "菜场入口", "url": url, "grid_code": "430407001001001"});
+    let (s, cam) = t.call(Method::POST, "/api/v1/cameras", Some(&admin), Some(body)).await;
+    assert_eq!(s, 201, "{cam}");
+    let id = cam["id"].as_str().unwrap().to_owned();
+    let officer = t.login("officer").await;
+    let path = format!("/api/v1/cameras/{id}/live.m3u8?purpose=%E5%B7%A1%E6%9F%A5");
+    let resp = t.client.get(format!("{}{path}", t.base)).bearer_auth(&officer).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/vnd.apple.mpegurl");
+    let m3u8 = resp.text().await.unwrap();
+    assert!(m3u8.starts_with("#EXTM3U\n"), "{m3u8}");
+    let seg = m3u8.lines().find(|l| l.ends_with(".m4s") || l.contains(".m4s?")).unwrap().to_owned();
+    // Segment URLs are relative to the playlist and work only for the session that opened the view.
+    let seg_url = format!("{}/api/v1/cameras/{id}/{seg}", t.base);
+    let ok = t.client.get(&seg_url).bearer_auth(&officer).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(&ok.bytes().await.unwrap()[4..8], b"moof");
+    let other = t.login("officer").await;
+    assert_eq!(t.client.get(&seg_url).bearer_auth(&other).send().await.unwrap().status(), 404);
+    let resident = t.login("resident").await;
+    let (s, _) = t.call(Method::GET, &path, Some(&resident), None).await;
+    assert_eq!(s, 404, "residents never reach camera media");
+
+    if ffprobe_available() {
+        // ffmpeg reads the live playlist (refetching it as it goes) and copies 6 s.
+        let out = t.app.store.backend();
+        let file = std::env::temp_dir().join(format!("palmgrid-hls-{out:?}-{}.mp4", std::process::id()));
+        let status = tokio::process::Command::new("ffmpeg")
+            .args(["-v", "error", "-y", "-headers"])
+            .arg(format!("Authorization: Bearer {officer}\r\n"))
+            .arg("-i")
+            .arg(format!("{}{path}", t.base))
+            .args(["-t", "6", "-c", "copy"])
+            .arg(&file)
+            .status()
+            .await
+            .unwrap();
+        assert!(status.success());
+        let v = tokio::process::Command::new("ffprobe")
+            .args(["-v", "error", "-of", "json", "-show_format", "-show_streams"])
+            .arg(&file)
+            .output()
+            .await
+            .unwrap();
+        let v: Value = serde_json::from_slice(&v.stdout).unwrap();
+        let _ = std::fs::remove_file(&file);
+        assert_eq!(v["streams"][0]["codec_name"], "h264");
+        assert_eq!((v["streams"][0]["width"].as_i64(), v["streams"][0]["height"].as_i64()), (Some(640), Some(360)));
+        let d: f64 = v["format"]["duration"].as_str().unwrap().parse().unwrap();
+        assert!(d >= 5.0, "at least 5 s of HLS: {d}");
+    }
+    // However many playlist and segment requests (ours and ffmpeg's, with the same session
+    // and purpose): one view, one audit entry.
+    let auditor = t.login("auditor").await;
+    let (_, log) = t.call(Method::GET, "/api/v1/audit?action=video.live", Some(&auditor), None).await;
+    let items = log["items"].as_array().unwrap();
+    let officer_views: Vec<_> = items.iter().filter(|e| e["actor_name"] == "officer").collect();
+    assert_eq!(officer_views.len(), 1, "{log}");
+    assert!(officer_views.iter().all(|e| e["details"]["delivery"] == "hls" && e["details"]["purpose"] == "巡查"));
 });
 
 /// An RFC 3339 time for a query string.
