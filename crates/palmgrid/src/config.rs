@@ -22,6 +22,9 @@ pub struct Config {
     /// Address of the RTSP server that re-serves cameras to other platforms (with palmgrid
     /// credentials); unset: no RTSP re-serve. Its zone is the first listener's.
     pub rtsp_listen: Option<String>,
+    /// Accept camera URLs on loopback or link-local addresses (labs, benchmarks,
+    /// simulated cameras). Off by default: such URLs could reach the server itself.
+    pub allow_local_camera_urls: bool,
     pub auth: AuthSection,
 }
 
@@ -75,6 +78,7 @@ impl Default for Config {
             log_format: "text".into(),
             listeners: vec![ListenerConfig { addr: "127.0.0.1:8080".into(), zone: default_zone() }],
             rtsp_listen: None,
+            allow_local_camera_urls: false,
             auth: AuthSection::default(),
         }
     }
@@ -108,6 +112,9 @@ impl Config {
         }
         if let Ok(v) = std::env::var("PALMGRID_RTSP_LISTEN") {
             c.rtsp_listen = Some(v);
+        }
+        if let Ok(v) = std::env::var("PALMGRID_ALLOW_LOCAL_CAMERAS") {
+            c.allow_local_camera_urls = v == "1" || v == "true";
         }
         if let Ok(v) = std::env::var("PALMGRID_LISTEN") {
             c.set_listen(&v);
