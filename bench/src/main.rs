@@ -314,6 +314,25 @@ async fn bench_recording(a: &Args, rtsp: &str) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_secs(8)).await;
         let ours = measure(&[s.pid()], a.seconds).await;
+        if let Ok(out) = std::env::var("PALMGRID_BENCH_PERF") {
+            // Optional: a CPU profile of the server while it records (perf report -i FILE).
+            let _ = tokio::process::Command::new("perf")
+                .args([
+                    "record",
+                    "-F",
+                    "999",
+                    "-g",
+                    "-o",
+                    &format!("{out}.{n}"),
+                    "-p",
+                    &s.pid().to_string(),
+                    "--",
+                    "sleep",
+                    "10",
+                ])
+                .status()
+                .await;
+        }
         drop(s);
         let dir = tempfile::tempdir()?;
         let mut procs = Vec::new();

@@ -14,11 +14,14 @@ process.on('exit', () => {
 })
 
 /**
- * @param {{ databaseUrl?: string, logFile?: string, startTimeoutMs?: number }} options
- * @returns {Promise<{ url: string, dataDir: string, output: () => string, stop: () => Promise<void> }>}
+ * `keepDataDir` keeps a fresh data directory after stop or kill, for a restart on it;
+ * `dataDir` restarts on such a directory, which this server's stop then removes.
+ * @param {{ databaseUrl?: string, logFile?: string, startTimeoutMs?: number, dataDir?: string, keepDataDir?: boolean }} options
+ * @returns {Promise<{ url: string, dataDir: string, output: () => string, stop: () => Promise<void>, kill9: () => Promise<number> }>}
  */
-export async function startPalmgrid({ databaseUrl, logFile, startTimeoutMs = 120_000 } = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'palmgrid-e2e-'))
+export async function startPalmgrid({ databaseUrl, logFile, startTimeoutMs = 120_000, dataDir: reuse, keepDataDir = false } = {}) {
+  const dataDir = reuse ?? mkdtempSync(join(tmpdir(), 'palmgrid-e2e-'))
+  const removeOnStop = !reuse && !keepDataDir
   const args = ['demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir]
   if (databaseUrl) args.push('--database-url', databaseUrl)
 
@@ -81,7 +84,16 @@ export async function startPalmgrid({ databaseUrl, logFile, startTimeoutMs = 120
       }
     }
     log?.end()
-    rmSync(dataDir, { recursive: true, force: true })
+    if (removeOnStop || reuse) rmSync(dataDir, { recursive: true, force: true })
+  }
+
+  /** SIGKILL, as a crash or `kill -9` would; keeps the data directory. Returns the time of the kill. */
+  async function kill9() {
+    const at = Date.now()
+    child.kill('SIGKILL')
+    await exitPromise
+    log?.end()
+    return at
   }
 
   try {
@@ -90,7 +102,7 @@ export async function startPalmgrid({ databaseUrl, logFile, startTimeoutMs = 120
     await stop()
     throw e
   }
-  return { url, dataDir, output: () => output, stop }
+  return { url, dataDir, output: () => output, stop, kill9 }
 }
 
 async function waitHealthy(url, exited, output, timeoutMs = 60_000) {

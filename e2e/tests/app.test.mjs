@@ -553,6 +553,182 @@ function backendSuite(backend, prepareDatabase) {
     }
   })
 
+  // 回放: demo cameras are recorded from the start, so by now (after the live test) today's
+  // timeline has a span. The page re-reads today's timeline every 10 s; up to 60 s are allowed.
+  it('回放: the officer plays back today on the timeline, the clock follows the video, ±30 s and a tap seek, an empty day says so', { timeout: 240_000 }, async () => {
+    const p = await phone()
+    const { page } = p
+    try {
+      await withShotOnFailure(p, dir, 'playback', async () => {
+        await page.goto('/login')
+        await loginAndWaitHome(page, 'officer')
+        const cams = await pageFetch(page, '/api/v1/cameras', { headers: WEB })
+        assert.equal(cams.status, 200)
+        const cam = cams.body.items.find((c) => c.name === '牛角巷北口')
+        assert.ok(cam, 'the officer sees 牛角巷北口')
+        assert.equal(cam.record, true, 'demo cameras are recorded')
+        assert.equal(cam.recording, true, 'and being recorded now')
+
+        // 录像中 on the list and on the camera page.
+        await page.getByTestId('tab-video').click()
+        await page.getByTestId('page-video').waitFor()
+        const row = page.getByTestId(`camera-${cam.id}`)
+        assert.equal((await row.getByTestId('camera-recording').innerText()).trim(), '录像中')
+        await row.click()
+        await waitForPath(page, `/video/${cam.id}`)
+        await page.getByTestId('page-camera').waitFor()
+        assert.equal((await page.getByTestId('camera-meta').getByTestId('camera-recording').innerText()).trim(), '录像中')
+
+        // Switch to 回放: the live player (and its WebSocket) goes, today is chosen.
+        assert.equal((await page.getByTestId('mode-playback').innerText()).trim(), '回放')
+        await page.getByTestId('mode-playback').click()
+        await page.waitForURL((u) => u.searchParams.get('mode') === 'playback')
+        const player = page.getByTestId('playback-player')
+        await player.waitFor()
+        assert.equal(await page.getByTestId('live-video').count(), 0, 'no live player in playback')
+        const today = await page.evaluate(() => {
+          const d = new Date()
+          return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+        })
+        const dateCell = page.getByTestId('playback-date')
+        assert.equal(await dateCell.getAttribute('data-day'), today)
+        await dateCell.getByText('今天').waitFor()
+
+        // The day's timeline shows what the API says is recorded.
+        await page.getByTestId('timeline-span').first().waitFor({ timeout: 60_000 })
+        const dayStart = await page.evaluate(() => new Date(new Date().setHours(0, 0, 0, 0)).toISOString())
+        const dayEnd = await page.evaluate(() => {
+          const d = new Date()
+          return new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).toISOString()
+        })
+        const timeline = await pageFetch(page, `/api/v1/cameras/${cam.id}/timeline?start=${encodeURIComponent(dayStart)}&end=${encodeURIComponent(dayEnd)}`, { headers: WEB })
+        assert.equal(timeline.status, 200)
+        assert.ok(timeline.body.items.length >= 1, `recorded spans: ${JSON.stringify(timeline.body)}`)
+        const recorded = (ms) => timeline.body.items.some((s) => s.start_ms <= ms && ms <= s.end_ms + 2_000)
+
+        // It plays by itself: currentTime advances, the clock (HH:mm:ss) moves with it.
+        const video = page.getByTestId('playback-video')
+        const played = await waitVideoAdvances(video, { seconds: 2, timeoutMs: 60_000 })
+        assert.ok(played.ok, `the recording did not play: ${JSON.stringify(played)}`)
+        assert.equal(await player.getAttribute('data-state'), 'playing')
+        const src = new URL(await video.evaluate((v) => v.currentSrc))
+        assert.equal(src.pathname, `/api/v1/cameras/${cam.id}/recording.mp4`)
+        assert.equal(src.searchParams.get('purpose'), '日常巡查')
+        const from = Date.parse(src.searchParams.get('start'))
+        const to = Date.parse(src.searchParams.get('end'))
+        assert.ok(to > from && to - from <= 6 * 3_600_000, `window ${src.search}`)
+
+        const clock = page.getByTestId('playback-clock')
+        /** The clock's text and its wall-clock milliseconds (data-wall-ms), read together, with the video's currentTime. */
+        const readClock = () =>
+          clock.evaluate((el) => ({
+            text: el.textContent.trim(),
+            ms: Number(el.getAttribute('data-wall-ms')),
+            media: document.querySelector('[data-testid="playback-video"]').currentTime,
+          }))
+        const c1 = await readClock()
+        assert.match(c1.text, /^\d{2}:\d{2}:\d{2}$/)
+        assert.ok(c1.ms >= from && c1.ms <= to + 1_000, `clock ${c1.ms} inside the window ${from}–${to}`)
+        assert.ok(recorded(c1.ms), `clock ${c1.ms} is a recorded time`)
+        await page.waitForFunction(
+          (before) => {
+            const el = document.querySelector('[data-testid="playback-clock"]')
+            return el && el.textContent.trim() !== before.text && Number(el.getAttribute('data-wall-ms')) >= before.ms + 1_000
+          },
+          c1,
+          { timeout: 10_000 },
+        )
+        const c2 = await readClock()
+        const [wall1, wall2, media1, media2] = [c1.ms, c2.ms, c1.media, c2.media]
+        assert.ok(wall2 > wall1, `the clock advances: ${wall1} → ${wall2}`)
+        assert.ok(media2 > media1, `currentTime advances: ${media1} → ${media2}`)
+        // The clock keeps pace with the video (same window: wall-clock and media time move together).
+        assert.ok(Math.abs(wall2 - wall1 - (media2 - media1) * 1000) < 1_500, `clock ${wall2 - wall1} ms vs video ${(media2 - media1) * 1000} ms`)
+        await p.shot('playback', 'playing')
+
+        // The playhead sits on the timeline at the clock's time.
+        const head = await page.getByTestId('timeline-playhead').boundingBox()
+        const track = await page.getByTestId('timeline-track').boundingBox()
+        const headMs = Date.parse(dayStart) + ((head.x + head.width / 2 - track.x) / track.width) * (Date.parse(dayEnd) - Date.parse(dayStart))
+        const nowWall = Number(await clock.getAttribute('data-wall-ms'))
+        assert.ok(Math.abs(headMs - nowWall) < 10 * 60_000, `playhead at ${new Date(headMs).toISOString()}, clock ${new Date(nowWall).toISOString()}`)
+
+        // −30 s goes back (to an earlier recorded time) and plays on.
+        const beforeBack = Number(await clock.getAttribute('data-wall-ms'))
+        await page.getByTestId('playback-back').click()
+        await page.waitForFunction(
+          (before) => Number(document.querySelector('[data-testid="playback-clock"]')?.getAttribute('data-wall-ms')) < before - 1_000,
+          beforeBack,
+          { timeout: 10_000 },
+        )
+        const afterBack = Number(await clock.getAttribute('data-wall-ms'))
+        assert.ok(recorded(afterBack), 'back lands on a recorded time')
+        assert.ok(afterBack >= beforeBack - 31_000, `back at most 30 s: ${beforeBack} → ${afterBack}`)
+        assert.ok((await waitVideoAdvances(video, { seconds: 1, timeoutMs: 30_000 })).ok, 'plays on after −30 s')
+
+        // +30 s goes forward again (or says there is nothing newer).
+        const beforeForward = Number(await clock.getAttribute('data-wall-ms'))
+        await page.getByTestId('playback-forward').click()
+        await page.waitForFunction(
+          (before) =>
+            Number(document.querySelector('[data-testid="playback-clock"]')?.getAttribute('data-wall-ms')) > before + 5_000 ||
+            !!document.querySelector('.van-toast'),
+          beforeForward,
+          { timeout: 10_000 },
+        )
+
+        // A tap on the recorded span of the timeline plays from a recorded time there.
+        const firstSpan = timeline.body.items[0]
+        const tapMs = firstSpan.start_ms + (firstSpan.end_ms - firstSpan.start_ms) / 2
+        const tapX = track.x + ((tapMs - Date.parse(dayStart)) / (Date.parse(dayEnd) - Date.parse(dayStart))) * track.width
+        await page.getByTestId('timeline-track').tap({ position: { x: tapX - track.x, y: track.height / 2 } })
+        await page.waitForFunction(
+          ([lo, hi]) => {
+            const ms = Number(document.querySelector('[data-testid="playback-clock"]')?.getAttribute('data-wall-ms'))
+            return ms >= lo && ms <= hi
+          },
+          [firstSpan.start_ms, firstSpan.end_ms + 60_000],
+          { timeout: 10_000 },
+        )
+        assert.ok((await waitVideoAdvances(video, { seconds: 1, timeoutMs: 30_000 })).ok, 'plays after a tap on the timeline')
+        await p.shot('playback', 'after-seek')
+
+        // Two days ago (a fresh demo has nothing then): a clear empty state.
+        const twoDaysAgo = await page.evaluate(() => {
+          const d = new Date()
+          d.setDate(d.getDate() - 2)
+          return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+        })
+        await dateCell.click()
+        await page.locator(`.pg-day-${twoDaysAgo}`).click()
+        await page.waitForFunction((day) => document.querySelector('[data-testid="playback-date"]')?.getAttribute('data-day') === day, twoDaysAgo)
+        const empty = page.getByTestId('playback-empty')
+        await empty.waitFor()
+        assert.equal((await empty.innerText()).trim(), '该时段无录像')
+        assert.equal(await page.getByTestId('timeline-span').count(), 0)
+        assert.equal(await page.getByTestId('playback-clock').innerText(), '--:--:--')
+        await page.waitForTimeout(500) // the calendar popup closes
+        await p.shot('playback', 'empty-day')
+        p.assertClean(assert)
+
+        // The auditor finds the playback with its purpose and range.
+        const token = await apiToken(server.url, 'auditor')
+        const audit = await fetch(`${server.url}/api/v1/audit?action=video.playback&limit=100`, {
+          headers: { Authorization: `Bearer ${token}` },
+        })
+        assert.equal(audit.status, 200)
+        const views = (await audit.json()).items.filter((e) => e.action === 'video.playback' && JSON.stringify(e).includes(cam.id))
+        assert.ok(views.length >= 1, 'a video.playback audit entry for the camera')
+        assert.ok(
+          views.some((e) => e.details?.purpose === '日常巡查' && e.details?.from_ms === from && e.details?.to_ms === to),
+          `the first window is audited with its purpose and range: ${JSON.stringify(views).slice(0, 800)}`,
+        )
+      })
+    } finally {
+      await p.close()
+    }
+  })
+
   it('视频 四画面: the admin sees 4 live tiles and at least 3 play', { timeout: 240_000 }, async () => {
     const p = await phone()
     const { page } = p

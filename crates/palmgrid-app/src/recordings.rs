@@ -200,3 +200,29 @@ impl App {
         Ok(sweep)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_view_is_new_once_until_forgotten() {
+        let l = ViewLedger::default();
+        assert!(!l.touch("a"), "unknown views are not in progress");
+        assert!(l.begin("a"), "first request starts the view");
+        assert!(!l.begin("a"), "later requests continue it");
+        assert!(l.touch("a"));
+        assert!(l.begin("b"), "another key is another view");
+        l.forget("a");
+        assert!(l.begin("a"), "a view whose audit failed starts again");
+    }
+
+    #[test]
+    fn retention_settings_are_checked() {
+        assert!(check_retention(30, None).is_ok());
+        assert!(check_retention(90, Some(1)).is_ok());
+        for (days, quota) in [(29, None), (91, None), (30, Some(0)), (30, Some(-5))] {
+            assert!(matches!(check_retention(days, quota), Err(AppError::Validation(_))), "{days} {quota:?}");
+        }
+    }
+}

@@ -193,12 +193,14 @@ impl SegmentWriter {
         let frames = std::mem::take(&mut self.pending.frames);
         self.pending.total_90k = 0;
         let file = seg.file.clone();
-        let data: Vec<bytes::Bytes> = frames.iter().map(|(f, _)| f.data.clone()).collect();
+        // One write and one sync per batch: syscalls and thread hand-offs, not bytes, are
+        // what recording costs.
+        let mut batch = Vec::with_capacity(frames.iter().map(|(f, _)| f.data.len()).sum());
+        for (f, _) in &frames {
+            batch.extend_from_slice(&f.data);
+        }
         tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            let mut w = &*file;
-            for d in &data {
-                w.write_all(d)?;
-            }
+            (&*file).write_all(&batch)?;
             file.sync_data()
         })
         .await

@@ -111,6 +111,13 @@ impl Store {
                 Err(sqlx::Error::Database(db)) if db.is_unique_violation() && attempt < 5 => {
                     continue;
                 }
+                // SQLite: another connection wrote between our read and our write (the
+                // recorder updates its index all the time); SQLite refuses the upgrade at
+                // once instead of waiting. Try again on a fresh snapshot.
+                Err(sqlx::Error::Database(db)) if matches!(db.code().as_deref(), Some("5" | "517")) && attempt < 50 => {
+                    tokio::time::sleep(std::time::Duration::from_millis(5 * attempt as u64)).await;
+                    continue;
+                }
                 Err(e) => return Err(e.into()),
             }
         }

@@ -107,6 +107,22 @@ describe('api client', () => {
     await expect(api.me()).rejects.toMatchObject({ status: 0, code: 'network' })
   })
 
+  it('asks for the timeline of a camera with the range in the query', async () => {
+    const items = [{ start: '2026-12-04T10:00:00+08:00', end: '2026-12-04T10:05:00+08:00', start_ms: 1, end_ms: 2 }]
+    const seen: URL[] = []
+    const api = createApi({
+      baseUrl: BASE,
+      fetch: async (req) => {
+        seen.push(new URL(req.url))
+        return json(200, { items })
+      },
+    })
+    expect(await api.timeline('a/b', '2026-12-03T16:00:00.000Z', '2026-12-04T16:00:00.000Z')).toEqual({ items })
+    expect(seen[0]?.pathname).toBe('/api/v1/cameras/a%2Fb/timeline')
+    expect(seen[0]?.searchParams.get('start')).toBe('2026-12-03T16:00:00.000Z')
+    expect(seen[0]?.searchParams.get('end')).toBe('2026-12-04T16:00:00.000Z')
+  })
+
   it('lists cameras and regions', async () => {
     const camera = { id: 'c1', name: '牛角巷北口', grid_code: '430407001001001', status: 'idle', zone: 'internet', has_sub_stream: true, record: false }
     const region = { id: 'r1', code: '430407001001001', name: '牛角巷第一网格', level: 'grid', parent_id: null }

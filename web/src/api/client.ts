@@ -1,7 +1,7 @@
 import createClient from 'openapi-fetch'
 import type { paths } from './schema'
 import { ApiError, errorFromException, errorFromResponse } from './errors'
-import type { CameraList, LoginRequest, RegionList, TotpConfirmRequest } from './types'
+import type { CameraList, LoginRequest, RegionList, TimelineView, TotpConfirmRequest } from './types'
 
 /** Sent on every request. The server requires it on cookie-authenticated non-GET requests (CSRF). */
 export const CLIENT_HEADER_NAME = 'X-Palmgrid-Client'
@@ -49,6 +49,9 @@ export function createApi(options: ApiOptions = {}) {
     totpConfirm: (body: TotpConfirmRequest) => call(() => client.POST('/api/v1/auth/totp/confirm', { body }), true),
     cameras: (): Promise<CameraList> => call(() => client.GET('/api/v1/cameras'), true),
     regions: (): Promise<RegionList> => call(() => client.GET('/api/v1/regions'), true),
+    /** Recorded spans of a camera between two RFC 3339 times (at most 31 days apart). */
+    timeline: (id: string, start: string, end: string): Promise<TimelineView> =>
+      call(() => client.GET('/api/v1/cameras/{id}/timeline', { params: { path: { id }, query: { start, end } } }), true),
   }
 }
 

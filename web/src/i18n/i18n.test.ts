@@ -56,6 +56,11 @@ describe('i18n messages', () => {
     expect(zhCN.errors.account_locked).toBe('登录失败次数过多，账户已临时锁定，请30分钟后再试')
     expect(zhCN.roles.community_secretary).toBe('社区书记/主任')
     expect(en.roles.social_org).toBe('Social organisation')
+    expect(zhCN.video.errors.hevc).toBe('此摄像机仅提供 H.265，浏览器无法播放；请使用子码流或客户端')
+    expect(en.video.errors.hevc).toMatch(/^H\.265 only; the browser cannot play it/)
+    expect([zhCN.video.live, zhCN.video.playback.title, zhCN.video.recording]).toEqual(['实时', '回放', '录像中'])
+    expect(zhCN.video.playback.empty).toBe('该时段无录像')
+    expect(en.video.playback.empty).toBe('No recording in this period')
   })
 })
 

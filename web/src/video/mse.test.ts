@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { AppendQueue, type BufferLike, codecSupport, liveSeekTarget, mimeFor, parseInitMessage, trimRange } from './mse'
+import { AppendQueue, type BufferLike, codecSupport, isHevc, liveSeekTarget, mimeFor, parseInitMessage, trimRange } from './mse'
 
 /** A SourceBuffer stand-in: each operation stays `updating` until finish() is called. */
 class FakeBuffer implements BufferLike {
@@ -66,6 +66,12 @@ describe('codecSupport', () => {
     expect(codecSupport('hev1.1.6.L120.90', () => false)).toBe('hevc')
     expect(codecSupport('hvc1.1.6.L93.B0', () => true)).toBe('ok')
     expect(codecSupport('av01.0.04M.08', () => false)).toBe('unsupported')
+    expect(codecSupport('avc1.640028', () => false)).toBe('unsupported')
+  })
+
+  it('recognises H.265 codec strings (also when decoding fails after a positive isTypeSupported)', () => {
+    for (const c of ['hvc1.1.6.L93.B0', 'hev1.2.4.L120.B0', 'HVC1.1.6.L93.B0']) expect(isHevc(c), c).toBe(true)
+    for (const c of ['avc1.42C01F', 'av01.0.04M.08', 'hvc', 'xhvc1.1', '']) expect(isHevc(c), c).toBe(false)
   })
 })
 

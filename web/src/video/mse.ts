@@ -33,10 +33,15 @@ export function mimeFor(codec: string): string {
 
 export type CodecSupport = 'ok' | 'hevc' | 'unsupported'
 
+/** Whether an RFC 6381 codec string is H.265 (hvc1/hev1). */
+export function isHevc(codec: string): boolean {
+  return /^(hvc1|hev1)\b/i.test(codec)
+}
+
 /** 'hevc' when an H.265 stream cannot be played (the UI suggests the sub stream). */
 export function codecSupport(codec: string, isTypeSupported: (mime: string) => boolean): CodecSupport {
   if (isTypeSupported(mimeFor(codec))) return 'ok'
-  return /^(hvc1|hev1)\b/i.test(codec) ? 'hevc' : 'unsupported'
+  return isHevc(codec) ? 'hevc' : 'unsupported'
 }
 
 /** The part of a SourceBuffer the queue uses. */

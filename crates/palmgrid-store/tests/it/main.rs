@@ -254,3 +254,49 @@ both_backends!(recordings_index_and_garbage, |s: Store| async move {
     s.clear_recording_garbage(&[a]).await.unwrap();
     assert!(s.recording_garbage().await.unwrap().is_empty());
 });
+
+both_backends!(audit_appends_succeed_while_the_recorder_writes, |s: Store| async move {
+    // The recorder updates its index about once a second per camera; audit appends (read the
+    // head, then insert) must not fail with "database is locked" beside those writes.
+    let params = palmgrid_store::VideoParamsRow {
+        codec: "h264".into(),
+        rfc6381: "avc1.42C01E".into(),
+        width: 640,
+        height: 360,
+        sps: vec![0x67],
+        pps: vec![0x68],
+        hvcc: None,
+    };
+    let mut writers = Vec::new();
+    for cam in 0..4 {
+        let s = s.clone();
+        let params = params.clone();
+        writers.push(tokio::spawn(async move {
+            let id = s.insert_recording(&format!("c{cam}"), "main", 0, &params).await.unwrap();
+            let index = vec![0u8; 6000];
+            for i in 0..60i64 {
+                let p = palmgrid_store::RecordingProgress {
+                    end_ms: i,
+                    duration_90k: i * 90,
+                    frames: i,
+                    bytes: i,
+                    sample_index: &index,
+                    open: true,
+                };
+                s.update_recording(id, p).await.unwrap();
+            }
+        }));
+    }
+    let mut appends = Vec::new();
+    for i in 0..40 {
+        let s = s.clone();
+        appends.push(tokio::spawn(async move { s.append_audit(i, rec("video.live", "x")).await }));
+    }
+    for a in appends {
+        a.await.unwrap().expect("audit append beside recorder writes");
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    assert_eq!(s.audit_head().await.unwrap().unwrap().0, 40);
+});
