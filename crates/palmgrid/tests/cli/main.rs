@@ -127,6 +127,11 @@ async fn first_start_and_demo(backend: Backend) {
     let names: Vec<&str> = v["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["牛角巷北口", "牛角巷垃圾站"]);
     assert_eq!(cams("resident").await.unwrap().status(), 403);
+    // A demo camera's live video, read by ffmpeg's own tools over both live protocols.
+    let camera = v["items"][0]["id"].as_str().unwrap().to_owned();
+    if ffprobe_available() {
+        demo_live_video_is_readable(&server.base, &tokens["officer"], &camera).await;
+    }
     assert_eq!(server.terminate(), 0, "graceful shutdown on SIGTERM");
     let (code, text) = verify(&db);
     assert_eq!(code, 0, "{text}");
@@ -137,6 +142,78 @@ async fn first_start_and_demo(backend: Backend) {
     assert_eq!(client.get(format!("{}/healthz", server.base)).send().await.unwrap().status(), 200);
     assert_eq!(server.terminate(), 0);
     db.cleanup().await;
+}
+
+fn ffprobe_available() -> bool {
+    match Command::new("ffprobe").arg("-version").output() {
+        Ok(o) if o.status.success() => true,
+        _ if std::env::var("PALMGRID_REQUIRE_TOOLS").is_ok_and(|v| v == "1") => panic!("ffprobe required"),
+        _ => {
+            eprintln!("SKIPPED live video checks against the demo: ffprobe not installed (apt-get install ffmpeg)");
+            false
+        }
+    }
+}
+
+/// ffprobe's streams and format of a file.
+async fn probe(file: &std::path::Path) -> serde_json::Value {
+    let out = tokio::process::Command::new("ffprobe")
+        .args(["-v", "error", "-of", "json", "-show_format", "-show_streams"])
+        .arg(file)
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "ffprobe: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn assert_h264_640x360_at_least_5s(v: &serde_json::Value, what: &str) {
+    assert_eq!(v["streams"][0]["codec_name"], "h264", "{what}: {v}");
+    assert_eq!((v["streams"][0]["width"].as_i64(), v["streams"][0]["height"].as_i64()), (Some(640), Some(360)), "{what}");
+    let d: f64 = v["format"]["duration"].as_str().unwrap().parse().unwrap();
+    assert!(d >= 5.0, "{what}: {d} s");
+}
+
+/// ≥ 5 s of `live.ws` (saved as received) and of `live.m3u8` (copied by ffmpeg) are H.264
+/// of the sub stream's size.
+async fn demo_live_video_is_readable(base: &str, token: &str, camera: &str) {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+    let dir = std::env::temp_dir().join(format!("palmgrid-cli-live-{}-{}", std::process::id(), camera));
+    std::fs::create_dir_all(&dir).unwrap();
+
+    let url = format!("{}/api/v1/cameras/{camera}/live.ws?purpose=test", base.replace("http", "ws"));
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let (mut bytes, mut fragments) = (Vec::new(), 0);
+    while fragments < 150 {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.unwrap().unwrap().unwrap() {
+            Message::Binary(b) => {
+                fragments += usize::from(&b[4..8] == b"moof");
+                bytes.extend_from_slice(&b);
+            }
+            _ => continue,
+        }
+    }
+    let file = dir.join("live-ws.mp4");
+    std::fs::write(&file, &bytes).unwrap();
+    assert_h264_640x360_at_least_5s(&probe(&file).await, "live.ws");
+
+    let file = dir.join("live-hls.mp4");
+    let status = tokio::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-headers"])
+        .arg(format!("Authorization: Bearer {token}\r\n"))
+        .arg("-i")
+        .arg(format!("{base}/api/v1/cameras/{camera}/live.m3u8?purpose=test"))
+        .args(["-t", "6", "-c", "copy"])
+        .arg(&file)
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success(), "ffmpeg read the HLS stream");
+    assert_h264_640x360_at_least_5s(&probe(&file).await, "live.m3u8");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
