@@ -638,6 +638,23 @@ http_test!(a_gstreamer_camera_added_through_the_api_is_viewed_live_and_recorded,
         assert_eq!(v["streams"][0]["codec_name"], "h264");
         let d: f64 = v["format"]["duration"].as_str().unwrap().parse().unwrap();
         assert!((d - 4.0).abs() < 0.1, "duration {d}");
+        // And re-served to other platforms over our RTSP server.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mounts = Arc::new(palmgrid_app::rtsp::CameraMounts { app: t.app.clone(), zone: Zone::Internet });
+        tokio::spawn(palmgrid_media::rtsp_server::serve(listener, mounts));
+        let out = tokio::process::Command::new("ffprobe")
+            .args(["-v", "error", "-rtsp_transport", "tcp", "-show_entries", "stream=codec_name,width,height"])
+            .args(["-of", "json", &format!("rtsp://admin:palmgrid-demo@{addr}/cameras/{id}")])
+            .output()
+            .await
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            (v["streams"][0]["codec_name"].as_str(), v["streams"][0]["width"].as_i64()),
+            (Some("h264"), Some(640))
+        );
     }
 });
 

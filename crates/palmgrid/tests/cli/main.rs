@@ -169,7 +169,11 @@ async fn probe(file: &std::path::Path) -> serde_json::Value {
 
 fn assert_h264_640x360_at_least_5s(v: &serde_json::Value, what: &str) {
     assert_eq!(v["streams"][0]["codec_name"], "h264", "{what}: {v}");
-    assert_eq!((v["streams"][0]["width"].as_i64(), v["streams"][0]["height"].as_i64()), (Some(640), Some(360)), "{what}");
+    assert_eq!(
+        (v["streams"][0]["width"].as_i64(), v["streams"][0]["height"].as_i64()),
+        (Some(640), Some(360)),
+        "{what}"
+    );
     let d: f64 = v["format"]["duration"].as_str().unwrap().parse().unwrap();
     assert!(d >= 5.0, "{what}: {d} s");
 }
