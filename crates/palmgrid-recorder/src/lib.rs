@@ -7,6 +7,7 @@
 //! - [`retention`]: deletion by age and per-camera quota, oldest first;
 //! - [`mp4`]: an MP4 for any range, built from the index, readable by byte ranges.
 
+pub mod commit;
 pub mod index;
 pub mod mp4;
 pub mod retention;
@@ -192,6 +193,7 @@ pub struct Recorder {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub cfg: Arc<Config>,
+    committer: commit::Committer,
     tasks: Arc<Mutex<HashMap<String, Task>>>,
 }
 
@@ -202,8 +204,10 @@ impl std::fmt::Debug for Recorder {
 }
 
 impl Recorder {
+    /// Must be called inside a tokio runtime (it starts the group committer).
     pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: Config) -> Recorder {
-        Recorder { store, clock, cfg: Arc::new(cfg), tasks: Arc::default() }
+        let committer = commit::Committer::spawn(store.clone(), commit::WINDOW);
+        Recorder { store, clock, cfg: Arc::new(cfg), committer, tasks: Arc::default() }
     }
 
     /// Whether a camera is being recorded.
@@ -220,6 +224,7 @@ impl Recorder {
         let (stop, rx) = tokio::sync::watch::channel(false);
         let w = writer::SegmentWriter::new(
             self.store.clone(),
+            self.committer.clone(),
             self.clock.clone(),
             self.cfg.clone(),
             camera.to_owned(),

@@ -7,13 +7,13 @@
 //! row therefore never describes bytes the disk does not hold, and after `kill -9` the
 //! index and the files agree up to the last flush.
 
+use crate::commit::{Committer, Progress};
 use crate::{Config, RecorderError, index, params_row, segment_path};
 use palmgrid_domain::clock::Clock;
 use palmgrid_media::frame::{Frame, StreamParams};
 use palmgrid_media::hub::{Event, Subscription};
-use palmgrid_store::{RecordingProgress, Store};
+use palmgrid_store::Store;
 use std::fs::File;
-use std::io::Write;
 use std::sync::Arc;
 
 /// Longest plausible gap between two frames; anything else starts a new run.
@@ -47,6 +47,7 @@ struct Pending {
 
 pub struct SegmentWriter {
     store: Store,
+    committer: Committer,
     clock: Arc<dyn Clock>,
     cfg: Arc<Config>,
     camera: String,
@@ -60,9 +61,17 @@ pub struct SegmentWriter {
 }
 
 impl SegmentWriter {
-    pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: Arc<Config>, camera: String, stream: &'static str) -> Self {
+    pub fn new(
+        store: Store,
+        committer: Committer,
+        clock: Arc<dyn Clock>,
+        cfg: Arc<Config>,
+        camera: String,
+        stream: &'static str,
+    ) -> Self {
         SegmentWriter {
             store,
+            committer,
             clock,
             cfg,
             camera,
@@ -184,57 +193,54 @@ impl SegmentWriter {
         Ok(())
     }
 
-    /// Appends the pending frames whose duration is known, syncs, then updates the row.
+    /// Appends the pending frames whose duration is known, syncs, then updates the row
+    /// (through the group committer).
     async fn flush(&mut self) -> Result<(), RecorderError> {
-        let Some(seg) = self.seg.as_mut() else { return Ok(()) };
+        let Some(seg) = self.seg.as_ref() else { return Ok(()) };
         if self.pending.frames.is_empty() {
             return Ok(());
         }
         let frames = std::mem::take(&mut self.pending.frames);
         self.pending.total_90k = 0;
-        let file = seg.file.clone();
-        // One write and one sync per batch: syscalls and thread hand-offs, not bytes, are
-        // what recording costs.
-        let mut batch = Vec::with_capacity(frames.iter().map(|(f, _)| f.data.len()).sum());
-        for (f, _) in &frames {
-            batch.extend_from_slice(&f.data);
-        }
-        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            (&*file).write_all(&batch)?;
-            file.sync_data()
-        })
-        .await
-        .map_err(|e| RecorderError::Io(std::io::Error::other(e)))??;
+        // One write per batch: syscalls and thread hand-offs, not bytes, are what recording costs.
+        let mut data = Vec::with_capacity(frames.iter().map(|(f, _)| f.data.len()).sum());
+        let mut idx = seg.index.clone();
+        let (mut duration, mut bytes, mut count) = (seg.duration_90k, seg.bytes, seg.frames);
         for (f, d) in &frames {
-            index::push(&mut seg.index, *d, f.data.len() as u32, f.is_key);
-            seg.duration_90k += *d as u64;
-            seg.bytes += f.data.len() as u64;
-            seg.frames += 1;
+            data.extend_from_slice(&f.data);
+            index::push(&mut idx, *d, f.data.len() as u32, f.is_key);
+            duration += *d as u64;
+            bytes += f.data.len() as u64;
+            count += 1;
         }
+        let progress = Progress {
+            end_ms: seg.start_ms + (duration / 90) as i64,
+            duration_90k: duration as i64,
+            frames: count,
+            bytes: bytes as i64,
+            sample_index: idx,
+            open: true,
+        };
+        self.committer.commit(seg.id, seg.file.clone(), data, progress.clone()).await?;
+        let seg = self.seg.as_mut().expect("open segment");
+        (seg.duration_90k, seg.bytes, seg.frames, seg.index) = (duration, bytes, count, progress.sample_index);
         if let Some(run) = &mut self.run {
             run.elapsed_90k += frames.iter().map(|(_, d)| *d as u64).sum::<u64>();
         }
-        self.update(true).await
-    }
-
-    async fn update(&mut self, open: bool) -> Result<(), RecorderError> {
-        let seg = self.seg.as_ref().expect("open segment");
-        let progress = RecordingProgress {
-            end_ms: seg.start_ms + (seg.duration_90k / 90) as i64,
-            duration_90k: seg.duration_90k as i64,
-            frames: seg.frames,
-            bytes: seg.bytes as i64,
-            sample_index: &seg.index,
-            open,
-        };
-        self.store.update_recording(seg.id, progress).await?;
         Ok(())
     }
 
     async fn close(&mut self) -> Result<(), RecorderError> {
-        if self.seg.is_some() {
-            self.update(false).await?;
-            self.seg = None;
+        if let Some(seg) = self.seg.take() {
+            let progress = Progress {
+                end_ms: seg.start_ms + (seg.duration_90k / 90) as i64,
+                duration_90k: seg.duration_90k as i64,
+                frames: seg.frames,
+                bytes: seg.bytes as i64,
+                sample_index: seg.index,
+                open: false,
+            };
+            self.committer.commit(seg.id, seg.file, Vec::new(), progress).await?;
         }
         Ok(())
     }

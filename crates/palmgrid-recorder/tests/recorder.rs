@@ -42,7 +42,9 @@ impl Rig {
 
     fn writer(&self) -> SegmentWriter {
         let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
-        SegmentWriter::new(self.store.clone(), clock, self.cfg.clone(), CAM.into(), "main")
+        // No gathering window: the tests feed minutes of video as fast as they can.
+        let committer = palmgrid_recorder::commit::Committer::spawn(self.store.clone(), std::time::Duration::ZERO);
+        SegmentWriter::new(self.store.clone(), committer, clock, self.cfg.clone(), CAM.into(), "main")
     }
 
     /// Feeds `seconds` of looped clip (pts from `base`), returns the frames fed.

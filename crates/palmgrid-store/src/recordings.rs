@@ -111,6 +111,37 @@ impl Store {
         if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
+    /// Records the progress of several recordings in one transaction (the recorder's group
+    /// commit: one commit for all cameras that flushed in the same interval). Returns the ids
+    /// that no longer exist.
+    pub async fn update_recordings(&self, updates: &[(i64, RecordingProgress<'_>)]) -> Result<Vec<i64>> {
+        let sql = "UPDATE recordings SET end_ms = $1, duration_90k = $2, frames = $3, bytes = $4, sample_index = $5, \
+                   open = $6 WHERE id = $7";
+        let missing = on_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let mut missing = Vec::new();
+            for (id, u) in updates {
+                let n = sqlx::query(sql)
+                    .bind(u.end_ms)
+                    .bind(u.duration_90k)
+                    .bind(u.frames)
+                    .bind(u.bytes)
+                    .bind(u.sample_index)
+                    .bind(u.open)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n == 0 {
+                    missing.push(*id);
+                }
+            }
+            tx.commit().await?;
+            missing
+        });
+        Ok(missing)
+    }
+
     /// Recordings of a camera's stream that overlap `[from_ms, to_ms)`, oldest first.
     pub async fn recordings_between(
         &self,

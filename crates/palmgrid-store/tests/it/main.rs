@@ -232,6 +232,9 @@ both_backends!(recordings_index_and_garbage, |s: Store| async move {
     s.update_recording(b, RecordingProgress { duration_90k: 90_000, ..progress(62_000, true) }).await.unwrap();
     s.update_recording(other, progress(61_000, true)).await.unwrap();
     assert!(matches!(s.update_recording(999_999, progress(1, true)).await, Err(StoreError::NotFound)));
+    // The group commit: several rows in one transaction, unknown ids reported, the rest kept.
+    let missing = s.update_recordings(&[(a, progress(61_000, false)), (999_999, progress(1, true))]).await.unwrap();
+    assert_eq!(missing, vec![999_999]);
 
     let rows = s.recordings_between("c1", "main", 30_000, 61_500).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![a, b]);

@@ -1,0 +1,137 @@
+//! Group commit: the writers of all cameras hand their batches to one committer, which
+//! writes and syncs every file of an interval in one blocking task and then records all
+//! their index rows in one database transaction. The order per batch stays "bytes synced,
+//! then row", so a row never describes bytes the disk does not hold; what changes is that
+//! 32 cameras cost one thread hand-off and one commit per interval instead of 64 of each.
+
+use crate::RecorderError;
+use palmgrid_store::{RecordingProgress, Store};
+use std::fs::File;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// How long the committer gathers batches before writing them.
+pub const WINDOW: Duration = Duration::from_millis(100);
+
+/// A recording's new state after a flush.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub end_ms: i64,
+    pub duration_90k: i64,
+    pub frames: i64,
+    pub bytes: i64,
+    pub sample_index: Vec<u8>,
+    pub open: bool,
+}
+
+pub(crate) struct Job {
+    pub id: i64,
+    pub file: Arc<File>,
+    /// Bytes to append before syncing (empty when only the row changes).
+    pub data: Vec<u8>,
+    pub progress: Progress,
+    pub done: oneshot::Sender<Result<(), String>>,
+}
+
+/// Handle to the committer task. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Committer {
+    tx: mpsc::UnboundedSender<Job>,
+}
+
+impl Committer {
+    /// Starts the committer; it gathers batches for `window` (normally [`WINDOW`]).
+    pub fn spawn(store: Store, window: Duration) -> Committer {
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run(store, rx, window));
+        Committer { tx }
+    }
+
+    /// Appends `data` to `file`, syncs it, then records `progress` for recording `id`;
+    /// returns once all of that is durable.
+    pub async fn commit(
+        &self,
+        id: i64,
+        file: Arc<File>,
+        data: Vec<u8>,
+        progress: Progress,
+    ) -> Result<(), RecorderError> {
+        let (done, rx) = oneshot::channel();
+        self.tx
+            .send(Job { id, file, data, progress, done })
+            .map_err(|_| RecorderError::Io(std::io::Error::other("recorder committer stopped")))?;
+        rx.await
+            .map_err(|_| RecorderError::Io(std::io::Error::other("recorder committer stopped")))?
+            .map_err(|e| RecorderError::Io(std::io::Error::other(e)))
+    }
+}
+
+async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, window: Duration) {
+    while let Some(first) = rx.recv().await {
+        if !window.is_zero() {
+            tokio::time::sleep(window).await;
+        }
+        let mut jobs = vec![first];
+        while let Ok(j) = rx.try_recv() {
+            jobs.push(j);
+        }
+        // Write and sync every file of the interval in one blocking task.
+        let io: Vec<(Arc<File>, Vec<u8>)> =
+            jobs.iter_mut().map(|j| (j.file.clone(), std::mem::take(&mut j.data))).collect();
+        let io_results = tokio::task::spawn_blocking(move || {
+            io.into_iter()
+                .map(|(file, data)| -> std::io::Result<()> {
+                    if !data.is_empty() {
+                        (&*file).write_all(&data)?;
+                    }
+                    file.sync_data()
+                })
+                .map(|r| r.map_err(|e| e.to_string()))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default();
+        let mut ok = Vec::new();
+        for (j, r) in jobs.into_iter().zip(io_results.into_iter().map(Some).chain(std::iter::repeat(None))) {
+            match r {
+                Some(Ok(())) => ok.push(j),
+                Some(Err(e)) => {
+                    let _ = j.done.send(Err(e));
+                }
+                None => {
+                    let _ = j.done.send(Err("file write task failed".into()));
+                }
+            }
+        }
+        if ok.is_empty() {
+            continue;
+        }
+        let updates: Vec<(i64, RecordingProgress<'_>)> = ok
+            .iter()
+            .map(|j| {
+                let p = &j.progress;
+                let progress = RecordingProgress {
+                    end_ms: p.end_ms,
+                    duration_90k: p.duration_90k,
+                    frames: p.frames,
+                    bytes: p.bytes,
+                    sample_index: &p.sample_index,
+                    open: p.open,
+                };
+                (j.id, progress)
+            })
+            .collect();
+        let result = store.update_recordings(&updates).await;
+        drop(updates);
+        for j in ok {
+            let r = match &result {
+                Ok(missing) if missing.contains(&j.id) => Err(format!("recording {} no longer exists", j.id)),
+                Ok(_) => Ok(()),
+                Err(e) => Err(e.to_string()),
+            };
+            let _ = j.done.send(r);
+        }
+    }
+}
