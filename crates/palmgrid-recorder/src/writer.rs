@@ -99,26 +99,45 @@ impl SegmentWriter {
             if sub.skipped() != skipped {
                 skipped = sub.skipped();
                 let r = self.end_run().await;
-                self.log(r);
+                self.recover_from(r).await;
             }
             let r = match ev {
                 Event::Params(p) => self.on_params(p).await,
                 Event::Frame(f) => self.on_frame(f).await,
             };
-            self.log(r);
+            self.recover_from(r).await;
         }
         let r = self.end_run().await;
-        self.log(r);
+        self.recover_from(r).await;
     }
 
-    fn log(&mut self, r: Result<(), RecorderError>) {
-        if let Err(e) = r {
-            tracing::error!(camera = %self.camera, error = %e, "recording failed; starting again at the next keyframe");
-            // Whatever was written and indexed stays; the segment is abandoned as it is.
-            self.seg = None;
-            self.run = None;
-            self.pending = Pending::default();
-            self.last = None;
+    /// Handles the result of one step: on an error, the open segment is closed as it was
+    /// last indexed and recording starts again at the next keyframe.
+    pub async fn recover_from(&mut self, r: Result<(), RecorderError>) {
+        let Err(e) = r else { return };
+        tracing::error!(camera = %self.camera, error = %e, "recording failed; starting again at the next keyframe");
+        self.run = None;
+        self.pending = Pending::default();
+        self.last = None;
+        if let Some(seg) = self.seg.take() {
+            // The in-memory state is what the row last recorded: cut off anything a failed
+            // batch wrote beyond it and mark the segment closed, so that retention can
+            // delete it in time and index and file keep agreeing.
+            let file = seg.file.clone();
+            let len = seg.bytes;
+            let cut = tokio::task::spawn_blocking(move || file.set_len(len)).await;
+            let progress = palmgrid_store::RecordingProgress {
+                end_ms: seg.start_ms + (seg.duration_90k / 90) as i64,
+                duration_90k: seg.duration_90k as i64,
+                frames: seg.frames,
+                bytes: seg.bytes as i64,
+                sample_index: &seg.index,
+                open: false,
+            };
+            let closed = self.store.update_recording(seg.id, progress).await;
+            if !matches!(cut, Ok(Ok(()))) || closed.is_err() {
+                tracing::warn!(camera = %self.camera, recording = seg.id, "could not close the failed segment; the next start will");
+            }
         }
     }
 

@@ -262,3 +262,34 @@ both_backends!(quota_and_age_delete_the_oldest_first, |store: Store| async move 
     assert!(rig.store.camera_recordings(CAM).await.unwrap().is_empty());
     rig.assert_index_matches_files().await;
 });
+
+both_backends!(recording_goes_on_after_a_failed_flush, |store: Store| async move {
+    let rig = Rig::new(store);
+    let mut w = rig.writer();
+    let c = clip();
+    w.on_params(Arc::new(c.params.clone())).await.unwrap();
+    let frames: Vec<_> = (0..20).flat_map(|k| c.looped(k, 0).collect::<Vec<_>>()).collect();
+    // 10 s in, the open segment's row disappears underneath the writer (as if the database
+    // had lost it): its next flush fails.
+    let mut failed = false;
+    for (i, f) in frames.into_iter().enumerate() {
+        if i == 250 {
+            let open = rig.store.open_recordings().await.unwrap();
+            rig.store.delete_recordings(&[(open[0].id, CAM.to_string())]).await.unwrap();
+        }
+        let r = w.on_frame(f).await;
+        failed |= r.is_err();
+        w.recover_from(r).await;
+    }
+    let r = w.end_run().await;
+    w.recover_from(r).await;
+    assert!(failed, "the flush after the deletion failed");
+    // Recording started again at the next keyframe and went on to the end.
+    let rows = rig.store.recordings_between(CAM, "main", 0, i64::MAX).await.unwrap();
+    assert!(!rows.is_empty());
+    let recorded_s = rows.iter().map(|r| r.duration_90k).sum::<i64>() / 90_000;
+    assert!((66..=70).contains(&recorded_s), "{recorded_s} s of 80 s kept after losing the first 10 s");
+    assert!(rig.store.open_recordings().await.unwrap().is_empty(), "nothing is left open");
+    palmgrid_recorder::collect_garbage(&rig.store, rig.dir.path()).await.unwrap();
+    rig.assert_index_matches_files().await;
+});
