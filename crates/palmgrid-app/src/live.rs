@@ -76,23 +76,9 @@ impl App {
             self.sync_camera(&row).await?;
         }
         let key = format!("{}|hls|{}|{}|{purpose}", s.token_hash, row.id, kind_name(kind));
-        if self.views.begin(&key) {
-            let r = self
-                .record(
-                    &s.into(),
-                    ctx,
-                    "video.live",
-                    &format!("camera:{}", row.id),
-                    RESULT_OK,
-                    json!({"camera": row.name, "stream": kind_name(kind), "delivery": "hls",
-                           "from_ms": self.now_ms(), "to_ms": null, "purpose": purpose}),
-                )
-                .await;
-            if let Err(e) = r {
-                self.views.forget(&key);
-                return Err(e);
-            }
-        }
+        let details = json!({"camera": row.name, "stream": kind_name(kind), "delivery": "hls",
+                             "from_ms": self.now_ms(), "to_ms": null, "purpose": purpose});
+        self.record_view_once(&key, s, ctx, "video.live", &row, details).await?;
         let stream = {
             let mut streams = self.hls.streams.lock().expect("hls lock");
             match streams.get(&(row.id.clone(), kind)) {

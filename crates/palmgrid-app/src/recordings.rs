@@ -12,6 +12,7 @@ use palmgrid_domain::authz::Action;
 use palmgrid_ingest::manager::StreamKind;
 use palmgrid_recorder::RangeMp4;
 use palmgrid_recorder::retention::{Policy, Sweep};
+use palmgrid_store::CameraRow;
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -102,18 +103,39 @@ impl App {
         }
     }
 
-    /// An MP4 of a camera's recording between `from_ms` and `to_ms`, audited once per view.
+    /// Audits a view on its first request only (see [`ViewLedger`]); if the audit write
+    /// fails the view is forgotten, so the next request tries again.
+    pub(crate) async fn record_view_once(
+        &self,
+        key: &str,
+        s: &Session,
+        ctx: &RequestCtx,
+        action: &str,
+        row: &CameraRow,
+        details: serde_json::Value,
+    ) -> Result<()> {
+        if !self.views.begin(key) {
+            return Ok(());
+        }
+        let r = self.record(&s.into(), ctx, action, &format!("camera:{}", row.id), RESULT_OK, details).await;
+        if r.is_err() {
+            self.views.forget(key);
+        }
+        r.map(|_| ())
+    }
+
+    /// An MP4 of the recording of a camera the caller has loaded (with
+    /// [`App::get_camera`]) between `from_ms` and `to_ms`, audited once per view.
     pub async fn recording(
         &self,
         s: &Session,
         ctx: &RequestCtx,
-        camera_id: &str,
+        row: &CameraRow,
         from_ms: i64,
         to_ms: i64,
         purpose: &str,
     ) -> Result<RangeMp4> {
-        let row = self.get_camera(s, camera_id).await?;
-        self.authorize_camera(s, Action::ViewRecording, &row)?;
+        self.authorize_camera(s, Action::ViewRecording, row)?;
         let purpose = crate::live::check_purpose(purpose)?;
         if to_ms <= from_ms || to_ms - from_ms > MAX_RANGE_MS {
             return Err(AppError::Validation("end must be after start, at most 6 hours later".into()));
@@ -127,29 +149,14 @@ impl App {
             .map_err(|e| AppError::Internal(e.to_string()))?
             .ok_or(AppError::NotFound)?;
         let key = format!("{}|recording|{}|{from_ms}|{to_ms}|{purpose}", s.token_hash, row.id);
-        if self.views.begin(&key) {
-            let r = self
-                .record(
-                    &s.into(),
-                    ctx,
-                    "video.playback",
-                    &format!("camera:{}", row.id),
-                    RESULT_OK,
-                    json!({"camera": row.name, "from_ms": from_ms, "to_ms": to_ms, "purpose": purpose}),
-                )
-                .await;
-            if let Err(e) = r {
-                self.views.forget(&key);
-                return Err(e);
-            }
-        }
+        let details = json!({"camera": row.name, "from_ms": from_ms, "to_ms": to_ms, "purpose": purpose});
+        self.record_view_once(&key, s, ctx, "video.playback", row, details).await?;
         Ok(mp4)
     }
 
-    /// Recorded spans of a camera between two times (gaps of up to a second are joined).
-    pub async fn timeline(&self, s: &Session, camera_id: &str, from_ms: i64, to_ms: i64) -> Result<Vec<Span>> {
-        let row = self.get_camera(s, camera_id).await?;
-        self.authorize_camera(s, Action::ViewRecording, &row)?;
+    /// Recorded spans of a loaded camera between two times (gaps of up to a second are joined).
+    pub async fn timeline(&self, s: &Session, row: &CameraRow, from_ms: i64, to_ms: i64) -> Result<Vec<Span>> {
+        self.authorize_camera(s, Action::ViewRecording, row)?;
         if to_ms <= from_ms || to_ms - from_ms > 31 * 86_400_000 {
             return Err(AppError::Validation("end must be after start, at most 31 days later".into()));
         }

@@ -26,6 +26,20 @@ pub struct Progress {
     pub open: bool,
 }
 
+impl Progress {
+    /// The row update this progress stands for.
+    pub fn as_row(&self) -> RecordingProgress<'_> {
+        RecordingProgress {
+            end_ms: self.end_ms,
+            duration_90k: self.duration_90k,
+            frames: self.frames,
+            bytes: self.bytes,
+            sample_index: &self.sample_index,
+            open: self.open,
+        }
+    }
+}
+
 pub(crate) struct Job {
     pub id: i64,
     pub file: Arc<File>,
@@ -108,21 +122,7 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, window: Duratio
         if ok.is_empty() {
             continue;
         }
-        let updates: Vec<(i64, RecordingProgress<'_>)> = ok
-            .iter()
-            .map(|j| {
-                let p = &j.progress;
-                let progress = RecordingProgress {
-                    end_ms: p.end_ms,
-                    duration_90k: p.duration_90k,
-                    frames: p.frames,
-                    bytes: p.bytes,
-                    sample_index: &p.sample_index,
-                    open: p.open,
-                };
-                (j.id, progress)
-            })
-            .collect();
+        let updates: Vec<(i64, RecordingProgress<'_>)> = ok.iter().map(|j| (j.id, j.progress.as_row())).collect();
         let result = store.update_recordings(&updates).await;
         drop(updates);
         for j in ok {

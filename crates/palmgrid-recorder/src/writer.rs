@@ -31,6 +31,20 @@ struct OpenSegment {
     index: Vec<u8>,
 }
 
+impl OpenSegment {
+    /// The row as this segment stands (what was last committed).
+    fn progress(&self, open: bool) -> Progress {
+        Progress {
+            end_ms: self.start_ms + (self.duration_90k / 90) as i64,
+            duration_90k: self.duration_90k as i64,
+            frames: self.frames,
+            bytes: self.bytes as i64,
+            sample_index: self.index.clone(),
+            open,
+        }
+    }
+}
+
 /// A continuous run of frames: segments of one run follow each other without gaps, their
 /// start times derived from the run's wall-clock anchor plus the camera's timestamps.
 struct Run {
@@ -126,15 +140,7 @@ impl SegmentWriter {
             let file = seg.file.clone();
             let len = seg.bytes;
             let cut = tokio::task::spawn_blocking(move || file.set_len(len)).await;
-            let progress = palmgrid_store::RecordingProgress {
-                end_ms: seg.start_ms + (seg.duration_90k / 90) as i64,
-                duration_90k: seg.duration_90k as i64,
-                frames: seg.frames,
-                bytes: seg.bytes as i64,
-                sample_index: &seg.index,
-                open: false,
-            };
-            let closed = self.store.update_recording(seg.id, progress).await;
+            let closed = self.store.update_recording(seg.id, seg.progress(false).as_row()).await;
             if !matches!(cut, Ok(Ok(()))) || closed.is_err() {
                 tracing::warn!(camera = %self.camera, recording = seg.id, "could not close the failed segment; the next start will");
             }
@@ -251,14 +257,7 @@ impl SegmentWriter {
 
     async fn close(&mut self) -> Result<(), RecorderError> {
         if let Some(seg) = self.seg.take() {
-            let progress = Progress {
-                end_ms: seg.start_ms + (seg.duration_90k / 90) as i64,
-                duration_90k: seg.duration_90k as i64,
-                frames: seg.frames,
-                bytes: seg.bytes as i64,
-                sample_index: seg.index,
-                open: false,
-            };
+            let progress = seg.progress(false);
             self.committer.commit(seg.id, seg.file, Vec::new(), progress).await?;
         }
         Ok(())

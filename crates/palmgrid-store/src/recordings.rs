@@ -95,20 +95,7 @@ impl Store {
 
     /// Records what has been synced to a recording's file.
     pub async fn update_recording(&self, id: i64, u: RecordingProgress<'_>) -> Result<()> {
-        let sql = "UPDATE recordings SET end_ms = $1, duration_90k = $2, frames = $3, bytes = $4, sample_index = $5, \
-                   open = $6 WHERE id = $7";
-        let n = on_pool!(self, |p| sqlx::query(sql)
-            .bind(u.end_ms)
-            .bind(u.duration_90k)
-            .bind(u.frames)
-            .bind(u.bytes)
-            .bind(u.sample_index)
-            .bind(u.open)
-            .bind(id)
-            .execute(p)
-            .await?
-            .rows_affected());
-        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if self.update_recordings(&[(id, u)]).await?.is_empty() { Ok(()) } else { Err(StoreError::NotFound) }
     }
 
     /// Records the progress of several recordings in one transaction (the recorder's group

@@ -98,9 +98,9 @@ pub async fn recording_mp4(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     // Out of scope is 404 whatever the query says.
-    state.app.get_camera(&a.session, &id).await?;
+    let row = state.app.get_camera(&a.session, &id).await?;
     let (from, to) = (parse_time("start", q.start.as_deref())?, parse_time("end", q.end.as_deref())?);
-    let mp4 = state.app.recording(&a.session, &a.ctx, &id, from, to, q.purpose.as_deref().unwrap_or("")).await?;
+    let mp4 = state.app.recording(&a.session, &a.ctx, &row, from, to, q.purpose.as_deref().unwrap_or("")).await?;
     let len = mp4.len();
     let etag = mp4.etag();
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
@@ -161,9 +161,9 @@ pub async fn timeline(
     Path(id): Path<String>,
     Query(q): Query<TimelineQuery>,
 ) -> ApiResult<axum::Json<TimelineView>> {
-    state.app.get_camera(&a.session, &id).await?;
+    let row = state.app.get_camera(&a.session, &id).await?;
     let (from, to) = (parse_time("start", q.start.as_deref())?, parse_time("end", q.end.as_deref())?);
-    let spans = state.app.timeline(&a.session, &id, from, to).await?;
+    let spans = state.app.timeline(&a.session, &row, from, to).await?;
     Ok(axum::Json(TimelineView {
         items: spans
             .into_iter()
