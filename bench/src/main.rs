@@ -5,13 +5,14 @@
 //! (b) CPU of recording 1, 8 and 32 cameras, beside `ffmpeg -c copy -f segment` on the
 //!     same sources (one ffmpeg per camera, as an NVR built on ffmpeg runs it);
 //! (c) one camera to 200 WebSocket viewers: server CPU, and the delay from the camera
-//!     publishing a frame to each viewer receiving it.
+//!     publishing a frame to each viewer receiving it;
+//! (d) point → grid for 100,000 points among 10,000 grids, beside shapely's STRtree.
 //!
 //! The cameras are served by this process (a 720p25, 2 Mbit/s, GOP 50 H.264 clip made by
 //! ffmpeg/libx264 with noise, so the bitrate is that of a real street camera); palmgrid
 //! (`serve`, release build) runs as its own process, so its CPU is read from /proc alone.
 //!
-//! `cargo build --release && cargo run --release -p palmgrid-bench -- [--only a,b,c] [--seconds 30]`
+//! `cargo build --release && cargo run --release -p palmgrid-bench -- [--only a,b,c,d] [--seconds 30]`
 
 use anyhow::{Context, Result, bail};
 use bytes::Bytes;
@@ -29,6 +30,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
+mod grids;
+
 const MAX_CAMERAS: usize = 32;
 
 struct Args {
@@ -41,7 +44,7 @@ struct Args {
 
 fn args() -> Result<Args> {
     let mut a = Args {
-        only: "a,b,c".into(),
+        only: "a,b,c,d".into(),
         seconds: 30,
         bin: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/palmgrid")),
         cameras: vec![1, 8, 32],
@@ -432,6 +435,12 @@ async fn bench_fanout(a: &Args, rtsp: &str, log: Arc<PublishLog>) -> Result<()> 
 #[tokio::main]
 async fn main() -> Result<()> {
     let a = args()?;
+    if a.only.contains('d') {
+        grids::bench()?;
+    }
+    if !a.only.contains(['a', 'b', 'c']) {
+        return Ok(());
+    }
     let work = tempfile::tempdir()?;
     let clip = Arc::new(camera_clip(work.path())?);
     // Cameras: MAX_CAMERAS + 8 mounts replaying the clip in real time.

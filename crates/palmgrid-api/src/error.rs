@@ -13,6 +13,10 @@ pub struct ErrorBody {
     pub error: String,
     /// Human-readable explanation (English; the app shows its own zh-CN text by code).
     pub message: String,
+    /// Every problem found, where a request can have several (a region import).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub problems: Option<serde_json::Value>,
 }
 
 #[derive(Debug)]
@@ -21,11 +25,12 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub retry_after_s: Option<i64>,
+    pub problems: Option<serde_json::Value>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), retry_after_s: None }
+        ApiError { status, code, message: message.into(), retry_after_s: None, problems: None }
     }
 
     pub fn not_found() -> Self {
@@ -58,6 +63,11 @@ impl From<AppError> for ApiError {
                 tracing::error!(error = %source, "audit log write failed; request refused");
                 ApiError::new(S::SERVICE_UNAVAILABLE, "audit_unavailable", msg)
             }
+            AppError::ImportRejected(problems) => ApiError {
+                problems: Some(serde_json::to_value(&problems).unwrap_or_default()),
+                ..ApiError::new(S::UNPROCESSABLE_ENTITY, "invalid_regions", msg)
+            },
+            AppError::OutsideAllGrids => ApiError::new(S::NOT_FOUND, "outside_all_grids", msg),
             AppError::Unavailable(m) => ApiError::new(S::SERVICE_UNAVAILABLE, "camera_unavailable", m),
             AppError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
@@ -90,7 +100,7 @@ impl From<axum::extract::rejection::PathRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: self.code.to_owned(), message: self.message };
+        let body = ErrorBody { error: self.code.to_owned(), message: self.message, problems: self.problems };
         let mut resp = (self.status, axum::Json(body)).into_response();
         if let Some(s) = self.retry_after_s
             && let Ok(v) = HeaderValue::from_str(&s.to_string())

@@ -1,7 +1,7 @@
 //! Every route of the server, in one place. API routes are registered through
 //! `utoipa_axum::routes!`, so a route cannot exist without its OpenAPI entry.
 
-use crate::handlers::{audit, auth, cameras, live, recordings, regions, users};
+use crate::handlers::{audit, auth, cameras, grids, live, recordings, regions, users};
 use crate::views::HealthView;
 use crate::{ApiState, web};
 use axum::Router;
@@ -17,6 +17,8 @@ use utoipa_axum::routes;
 
 /// Largest JSON body accepted by the API.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest region import (a district's unit grids run to megabytes of GeoJSON).
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -57,7 +59,16 @@ async fn healthz() -> axum::Json<HealthView> {
     axum::Json(HealthView { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
 }
 
+/// Routes with a body limit of their own.
+fn import_router() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new().routes(routes!(grids::import))
+}
+
 fn api_router() -> OpenApiRouter<ApiState> {
+    limited_router().merge(import_router())
+}
+
+fn limited_router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(openapi_json))
         .routes(routes!(auth::login))
@@ -72,6 +83,10 @@ fn api_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(users::revoke))
         .routes(routes!(regions::list, regions::create))
         .routes(routes!(regions::get, regions::patch, regions::delete))
+        .routes(routes!(grids::export))
+        .routes(routes!(grids::lookup))
+        .routes(routes!(grids::get))
+        .routes(routes!(grids::map))
         .routes(routes!(audit::list))
         .routes(routes!(cameras::list, cameras::create))
         .routes(routes!(cameras::get, cameras::patch, cameras::delete))
@@ -90,10 +105,12 @@ pub fn openapi() -> &'static utoipa::openapi::OpenApi {
 
 /// The whole HTTP application for one listener.
 pub fn router(state: ApiState) -> Router {
-    let (api, _) = api_router().split_for_parts();
+    let (api, _) = limited_router().split_for_parts();
+    let (import, _) = import_router().split_for_parts();
     let _ = openapi();
     let api = api
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .merge(import.layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     with_security_headers(
         Router::new().route("/healthz", get(healthz)).merge(api).fallback(web::serve_asset).with_state(state),

@@ -136,6 +136,8 @@ pub struct RegionView {
     pub name: String,
     pub level: RegionLevel,
     pub parent_id: Option<String>,
+    /// Area in square metres, when the region has a polygon.
+    pub area_m2: Option<f64>,
 }
 
 impl From<RegionRow> for RegionView {
@@ -146,6 +148,7 @@ impl From<RegionRow> for RegionView {
             name: r.name,
             level: RegionLevel::parse(&r.level).unwrap_or(RegionLevel::Grid),
             parent_id: r.parent_id,
+            area_m2: r.area_m2,
         }
     }
 }
@@ -346,4 +349,190 @@ pub struct LiveQuery {
     pub purpose: Option<String>,
     /// `auto` (default: the sub stream when there is one), `main` or `sub`.
     pub stream: Option<String>,
+}
+
+/// Query of the region export.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ExportQuery {
+    /// Root of the subtree to export (default: everything the caller may read).
+    pub code: Option<String>,
+    /// `wgs84` (default) or `gcj02` (for AMap/Tencent tiles).
+    pub crs: Option<String>,
+}
+
+/// Query of a grid lookup.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LookupQuery {
+    pub lon: f64,
+    pub lat: f64,
+    /// Datum of `lon`/`lat`: `wgs84` (default, GPS) or `gcj02` (a tap on AMap/Tencent tiles).
+    pub crs: Option<String>,
+}
+
+/// Datum of the coordinates returned.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CrsQuery {
+    /// `wgs84` (default) or `gcj02`.
+    pub crs: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GridRefView {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub community_code: String,
+    pub community_name: Option<String>,
+}
+
+impl From<palmgrid_app::grids::GridRef> for GridRefView {
+    fn from(g: palmgrid_app::grids::GridRef) -> Self {
+        GridRefView {
+            id: g.id,
+            code: g.code,
+            name: g.name,
+            community_code: g.community_code,
+            community_name: g.community_name,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LookupView {
+    pub grid: GridRefView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResponsibleView {
+    pub user_id: String,
+    pub display_name: String,
+    /// `grid_officer` or `community_secretary`.
+    pub role: String,
+}
+
+/// A grid on the map.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MapGridView {
+    #[serde(flatten)]
+    pub grid: GridRefView,
+    /// GeoJSON Polygon or MultiPolygon in the requested datum.
+    #[schema(value_type = Object)]
+    pub geometry: serde_json::Value,
+    pub area_m2: Option<f64>,
+    pub officers: Vec<ResponsibleView>,
+    /// Cameras in the grid the caller may list.
+    pub cameras: usize,
+    pub cameras_offline: usize,
+    pub open_cases: usize,
+    /// The caller is a grid officer of this grid.
+    pub mine: bool,
+}
+
+impl From<palmgrid_app::grids::MapGrid> for MapGridView {
+    fn from(g: palmgrid_app::grids::MapGrid) -> Self {
+        MapGridView {
+            grid: g.grid.into(),
+            geometry: g.geometry,
+            area_m2: g.area_m2,
+            officers: g
+                .officers
+                .into_iter()
+                .map(|o| ResponsibleView { user_id: o.user_id, display_name: o.display_name, role: o.role })
+                .collect(),
+            cameras: g.cameras,
+            cameras_offline: g.cameras_offline,
+            open_cases: g.open_cases,
+            mine: g.mine,
+        }
+    }
+}
+
+/// A camera marker.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MapCameraView {
+    pub id: String,
+    pub name: String,
+    pub grid_id: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+    pub status: palmgrid_domain::camera::CameraStatus,
+    pub recording: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TilesView {
+    /// URL template with `{z}`, `{x}`, `{y}`; `null` when no tiles are configured.
+    pub url: Option<String>,
+    pub attribution: Option<String>,
+}
+
+/// Everything the map page draws, in one datum.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MapView {
+    /// Datum of every coordinate below: the tiles' datum unless `crs` asked otherwise.
+    pub crs: String,
+    pub tiles: TilesView,
+    pub grids: Vec<MapGridView>,
+    pub cameras: Vec<MapCameraView>,
+}
+
+/// One grid with its officers and cameras.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GridDetailView {
+    #[serde(flatten)]
+    pub grid: MapGridView,
+    pub camera_list: Vec<MapCameraView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CameraMoveView {
+    pub camera_id: String,
+    pub name: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GapView {
+    pub parent_code: String,
+    /// Layer of the children that leave the gap.
+    pub layer: String,
+    pub area_m2: f64,
+    /// Share of the parent's area, 0–1.
+    pub share: f64,
+}
+
+/// What an import did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReportView {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub gaps: Vec<GapView>,
+    pub cameras_moved: Vec<CameraMoveView>,
+}
+
+impl From<palmgrid_app::grids::ImportReport> for ImportReportView {
+    fn from(r: palmgrid_app::grids::ImportReport) -> Self {
+        ImportReportView {
+            created: r.created,
+            updated: r.updated,
+            unchanged: r.unchanged,
+            gaps: r
+                .gaps
+                .into_iter()
+                .map(|g| GapView {
+                    parent_code: g.parent_code,
+                    layer: g.layer.into(),
+                    area_m2: g.area_m2,
+                    share: g.share,
+                })
+                .collect(),
+            cameras_moved: r
+                .cameras_moved
+                .into_iter()
+                .map(|m| CameraMoveView { camera_id: m.camera_id, name: m.name, from: m.from, to: m.to })
+                .collect(),
+        }
+    }
 }

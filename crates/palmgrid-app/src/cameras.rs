@@ -92,28 +92,60 @@ impl App {
         CameraUrl::parse(url, self.allow_local_camera_urls).map_err(|e| AppError::Validation(e.to_string()))
     }
 
-    /// Resolves a grid code to (region id, code); the region must be a grid.
-    async fn grid_for(&self, code: Option<&str>) -> Result<(Option<String>, Option<String>)> {
-        let Some(code) = code else { return Ok((None, None)) };
+    /// Resolves a grid code to its row; the region must be a grid.
+    async fn grid_row(&self, code: &str) -> Result<palmgrid_store::RegionRow> {
         let rc = RegionCode::parse(code).map_err(|e| AppError::Validation(e.to_string()))?;
         if rc.level() != RegionLevel::Grid {
             return Err(AppError::Validation(format!("{code} is a {}, not a grid", rc.level())));
         }
-        let row = self
-            .store
-            .region_by_code(code)
-            .await?
-            .ok_or_else(|| AppError::Validation(format!("unknown grid {code}")))?;
-        Ok((Some(row.id), Some(row.code)))
+        self.store.region_by_code(code).await?.ok_or_else(|| AppError::Validation(format!("unknown grid {code}")))
+    }
+
+    /// The grid of a camera, as (region id, code). The location decides where grids have
+    /// polygons; an explicit grid must agree with it. `keep` is the current grid, kept when
+    /// the location lies in no polygon and that grid has none (drawn-less deployments).
+    async fn place_camera(
+        &self,
+        lon: Option<f64>,
+        lat: Option<f64>,
+        explicit: Option<&str>,
+        keep: Option<&str>,
+    ) -> Result<(Option<String>, Option<String>)> {
+        let located = match (lon, lat) {
+            (Some(lon), Some(lat)) => self.grid_at(lon, lat).await?,
+            _ => None,
+        };
+        let has_location = lon.is_some();
+        match (explicit, located) {
+            (Some(code), Some((id, at))) if at == code => Ok((Some(id), Some(at))),
+            (Some(code), Some((_, at))) => {
+                Err(AppError::Validation(format!("the location lies in grid {at}, not in grid {code}")))
+            }
+            (Some(code), None) => {
+                let row = self.grid_row(code).await?;
+                if has_location && row.geometry.is_some() {
+                    return Err(AppError::Validation(format!("the location lies outside grid {code}")));
+                }
+                Ok((Some(row.id), Some(row.code)))
+            }
+            (None, Some((id, at))) => Ok((Some(id), Some(at))),
+            (None, None) => match keep {
+                Some(code) => {
+                    let row = self.grid_row(code).await?;
+                    if row.geometry.is_none() { Ok((Some(row.id), Some(row.code))) } else { Ok((None, None)) }
+                }
+                None => Ok((None, None)),
+            },
+        }
     }
 
     pub async fn create_camera(&self, s: &Session, ctx: &RequestCtx, new: NewCamera) -> Result<CameraRow> {
         let name = check_name(&new.name)?;
-        let (grid_id, grid_code) = self.grid_for(new.grid_code.as_deref()).await?;
+        check_location(new.lon, new.lat)?;
+        let (grid_id, grid_code) = self.place_camera(new.lon, new.lat, new.grid_code.as_deref(), None).await?;
         let zone = new.zone.unwrap_or(Zone::Government);
         let region = grid_code.as_deref().map(|c| RegionCode::parse(c).expect("validated"));
         self.authorize(s, Action::ManageCameras, &Resource::Camera { region, zone })?;
-        check_location(new.lon, new.lat)?;
         let (main, creds) = self.parse_camera_url(&new.url)?;
         let sub = match new.sub_url.as_deref() {
             Some(u) => {
@@ -212,15 +244,17 @@ impl App {
         if let Some(n) = &patch.name {
             row.name = check_name(n)?;
         }
-        if patch.grid_code.is_some() {
-            let (grid_id, grid_code) = self.grid_for(patch.grid_code.as_deref()).await?;
+        let moved = patch.lon.is_some() || patch.lat.is_some();
+        if moved {
+            check_location(patch.lon, patch.lat)?;
+            (row.lon, row.lat) = (patch.lon, patch.lat);
+        }
+        if patch.grid_code.is_some() || moved {
+            let explicit = patch.grid_code.as_deref().or(if moved { None } else { row.grid_code.as_deref() });
+            let (grid_id, grid_code) = self.place_camera(row.lon, row.lat, explicit, row.grid_code.as_deref()).await?;
             let region = grid_code.as_deref().map(|c| RegionCode::parse(c).expect("validated"));
             self.authorize(s, Action::ManageCameras, &Resource::Camera { region, zone: zone_of(&row) })?;
             (row.grid_id, row.grid_code) = (grid_id, grid_code);
-        }
-        if patch.lon.is_some() || patch.lat.is_some() {
-            check_location(patch.lon, patch.lat)?;
-            (row.lon, row.lat) = (patch.lon, patch.lat);
         }
         let mut creds_change = None;
         if let Some(u) = &patch.url {

@@ -4,31 +4,18 @@
 //! The street, community and grid codes below are illustrative: they follow the GB/T 2260
 //! + 3 + 3 + 3 pattern under the real district code 430407 (石鼓区), but are not official.
 
+use crate::audit::Who;
 use crate::users::NewUser;
-use crate::{App, Result};
-use palmgrid_domain::{RegionCode, RegionId, Role};
-use palmgrid_store::RegionRow;
+use crate::{App, RequestCtx, Result};
+use palmgrid_domain::{Role, Zone};
 
 pub const DEMO_PASSWORD: &str = "palmgrid-demo";
 /// Disk quota of each simulated camera's recordings, MiB.
 pub const DEMO_QUOTA_MB: i64 = 200;
 
-/// (code, name)
-pub const DEMO_REGIONS: &[(&str, &str)] = &[
-    ("430407", "衡阳市石鼓区"),
-    ("430407001", "人民街道"),
-    ("430407001001", "牛角巷社区"),
-    ("430407001001001", "牛角巷第一网格"),
-    ("430407001001002", "牛角巷第二网格"),
-    ("430407001001003", "牛角巷第三网格"),
-    ("430407001002", "人民路社区"),
-    ("430407001002001", "人民路第一网格"),
-    ("430407001002002", "人民路第二网格"),
-    ("430407002", "五一街道"),
-    ("430407002001", "演武坪社区"),
-    ("430407002001001", "老同兴菜场网格"),
-    ("430407002001002", "演武坪第二网格"),
-];
+/// The demo district as GeoJSON (written by `scripts/demo-district.py`): district, streets,
+/// communities and grids with their polygons, and unit grids over 牛角巷第一网格.
+pub const DEMO_DISTRICT_GEOJSON: &str = include_str!("../demo/shigu-district.geojson");
 
 /// (username, display name, role, region code)
 pub const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
@@ -40,28 +27,9 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
 
 /// Creates whatever of the demo district and accounts does not exist yet.
 pub async fn seed(app: &App) -> Result<()> {
-    for (code, name) in DEMO_REGIONS {
-        if app.store.region_by_code(code).await?.is_some() {
-            continue;
-        }
-        let rc = RegionCode::parse(code).expect("demo codes are valid");
-        let parent_id = match rc.parent() {
-            Some(p) => app.store.region_by_code(p.as_str()).await?.map(|r| r.id),
-            None => None,
-        };
-        let now = app.now_ms();
-        app.store
-            .insert_region(&RegionRow {
-                id: RegionId::new().to_string(),
-                code: code.to_string(),
-                name: name.to_string(),
-                level: rc.level().as_str().into(),
-                parent_id,
-                created_ms: now,
-                updated_ms: now,
-            })
-            .await?;
-    }
+    let fc: serde_json::Value = serde_json::from_str(DEMO_DISTRICT_GEOJSON).expect("the demo district is JSON");
+    let who = Who { actor_id: None, actor_name: "palmgrid demo".into(), actor_role: "system".into() };
+    app.import_regions_as(&who, &RequestCtx::local(Zone::Internet), &fc).await?;
     for (username, display, role, region) in DEMO_ACCOUNTS {
         if app.store.user_by_username(username).await?.is_some() {
             continue;
@@ -75,6 +43,23 @@ pub async fn seed(app: &App) -> Result<()> {
     }
     Ok(())
 }
+
+/// Where each demo camera stands (WGS-84), by index: inside the grid of the same index in
+/// `DEMO_CAMERA_GRIDS`, which the location decides.
+pub const DEMO_CAMERA_LOCATIONS: [(f64, f64); 12] = [
+    (112.599542, 26.893290),
+    (112.599545, 26.896093),
+    (112.604458, 26.895125),
+    (112.602420, 26.900563),
+    (112.609483, 26.894254),
+    (112.611484, 26.896051),
+    (112.609448, 26.899769),
+    (112.611562, 26.901459),
+    (112.615532, 26.896930),
+    (112.617464, 26.898829),
+    (112.616438, 26.903310),
+    (112.620529, 26.902375),
+];
 
 /// Grid of each demo camera, by index (see `palmgrid_simcam::demo::DEMO_CAMERAS`).
 pub const DEMO_CAMERA_GRIDS: [&str; 12] = [
@@ -97,16 +82,16 @@ pub const DEMO_CAMERA_GRIDS: [&str; 12] = [
 pub async fn seed_cameras(app: &App, cameras: &[(String, String, String)]) -> Result<()> {
     let existing = app.store.list_cameras().await?;
     for (i, (name, main, sub)) in cameras.iter().enumerate() {
-        let Some(grid_code) = DEMO_CAMERA_GRIDS.get(i) else { break };
-        let grid = app.store.region_by_code(grid_code).await?.ok_or(crate::AppError::NotFound)?;
+        let Some(&(lon, lat)) = DEMO_CAMERA_LOCATIONS.get(i) else { break };
+        let (grid_id, grid_code) = app.grid_at(lon, lat).await?.ok_or(crate::AppError::NotFound)?;
         let now = app.now_ms();
-        // Plausible positions around 26.90°N 112.61°E, a few hundred metres apart.
-        let (lon, lat) = (112.600 + (i % 4) as f64 * 0.003, 26.895 + (i / 4) as f64 * 0.004);
         match existing.iter().find(|c| &c.name == name) {
             Some(c) => {
                 let mut row = c.clone();
                 row.main_url = main.clone();
                 row.sub_url = Some(sub.clone());
+                (row.lon, row.lat) = (Some(lon), Some(lat));
+                (row.grid_id, row.grid_code) = (Some(grid_id), Some(grid_code));
                 row.updated_ms = now;
                 app.store.update_camera(&row, None).await?;
             }
@@ -114,8 +99,8 @@ pub async fn seed_cameras(app: &App, cameras: &[(String, String, String)]) -> Re
                 let row = palmgrid_store::CameraRow {
                     id: palmgrid_domain::CameraId::new().to_string(),
                     name: name.clone(),
-                    grid_id: Some(grid.id),
-                    grid_code: Some(grid.code),
+                    grid_id: Some(grid_id),
+                    grid_code: Some(grid_code),
                     zone: palmgrid_domain::Zone::Government.as_str().into(),
                     lon: Some(lon),
                     lat: Some(lat),

@@ -26,6 +26,11 @@ pub enum AppError {
     Conflict(String),
     #[error("the audit log could not be written; the action was not performed")]
     AuditUnavailable(#[source] StoreError),
+    /// A region import was refused; every problem is listed and nothing was written.
+    #[error("the file has {} problem(s); nothing was imported", .0.len())]
+    ImportRejected(Vec<palmgrid_domain::region_import::ImportProblem>),
+    #[error("the point is outside every grid")]
+    OutsideAllGrids,
     /// A camera or other upstream did not deliver.
     #[error("{0}")]
     Unavailable(String),

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cameras;
 pub mod demo;
 mod error;
+pub mod grids;
 pub mod live;
 pub mod recordings;
 pub mod regions;
@@ -102,6 +103,10 @@ pub struct App {
     /// Playback and HLS views already audited.
     pub views: Arc<recordings::ViewLedger>,
     pub hls: Arc<live::HlsRegistry>,
+    /// Point → grid index, rebuilt after regions change.
+    pub grids: Arc<grids::GridCache>,
+    /// Map tiles for the web app.
+    pub map: grids::MapConfig,
     checkpoints: Arc<audit::CheckpointState>,
 }
 
@@ -123,6 +128,8 @@ impl App {
             recorder: None,
             views: Arc::default(),
             hls: Arc::default(),
+            grids: Arc::default(),
+            map: Default::default(),
             checkpoints: Default::default(),
         }
     }

@@ -41,6 +41,8 @@ impl App {
         };
         let now = self.now_ms();
         let row = RegionRow {
+            geometry: None,
+            area_m2: None,
             id: RegionId::new().to_string(),
             code: code.to_string(),
             name: name.to_owned(),
@@ -55,6 +57,7 @@ impl App {
         self.record(&s.into(), ctx, "region.create", &format!("region:{code}"), RESULT_OK, json!({"name": name}))
             .await?;
         self.store.insert_region(&row).await?;
+        self.invalidate_grid_index().await;
         Ok(row)
     }
 
@@ -117,6 +120,7 @@ impl App {
         )
         .await?;
         self.store.delete_region(id).await?;
+        self.invalidate_grid_index().await;
         Ok(())
     }
 }

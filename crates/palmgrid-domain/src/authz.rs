@@ -73,6 +73,9 @@ pub enum Action {
     /// Open a module of the app.
     OpenModule,
     ReadRegion,
+    /// Find which grid a point is in (grid boundaries and names are public administrative
+    /// facts; residents need them to report a problem).
+    LocateGrid,
     ManageRegion,
     /// List, create and disable user accounts.
     ManageUsers,
@@ -87,10 +90,11 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::ReadSelf,
         Action::OpenModule,
         Action::ReadRegion,
+        Action::LocateGrid,
         Action::ManageRegion,
         Action::ManageUsers,
         Action::GrantRole,
@@ -175,6 +179,7 @@ fn grant_allows(g: &Grant, action: Action, resource: &Resource) -> bool {
             ),
         },
         (A::ReadRegion, R::Region(Some(code))) => g.sees_region(code),
+        (A::LocateGrid, R::Region(Some(_))) => true,
         (A::ManageRegion, R::Region(code)) => g.role == DistrictAdmin && g.covers(code.as_ref()),
         (A::ManageUsers, R::Directory) => g.role == DistrictAdmin,
         // An admin grants only inside their own subtree; a deployment-wide grant needs a
@@ -233,6 +238,7 @@ pub fn render_matrix() -> String {
             (Action::ReadRegion, "grid in scope", Resource::Region(Some(grid.clone())), Zone::Internet),
             (Action::ReadRegion, "district above scope", Resource::Region(Some(district.clone())), Zone::Internet),
             (Action::ReadRegion, "grid out of scope", Resource::Region(Some(elsewhere.clone())), Zone::Internet),
+            (Action::LocateGrid, "grid out of scope", Resource::Region(Some(elsewhere.clone())), Zone::Internet),
             (Action::ManageRegion, "grid in scope", Resource::Region(Some(grid.clone())), Zone::Internet),
             (Action::ManageRegion, "grid out of scope", Resource::Region(Some(elsewhere.clone())), Zone::Internet),
             (Action::ManageRegion, "new district (root)", Resource::Region(None), Zone::Internet),

@@ -18,7 +18,7 @@ mod users;
 pub use audit::AuditFilter;
 pub use cameras::CameraRow;
 pub use recordings::{RecordingProgress, RecordingRow, RecordingSpan, VideoParamsRow};
-pub use regions::RegionRow;
+pub use regions::{RegionImport, RegionRow, UnitGridRow};
 pub use sessions::SessionRow;
 pub use users::{MembershipRow, UserRow};
 

@@ -225,4 +225,20 @@ impl Store {
         .fetch_one(p)
         .await?))
     }
+
+    /// Enabled holders of `roles` with the region they hold it over: (region id, role, user
+    /// id, display name), ordered by region, role and name. Who is responsible for a grid.
+    pub async fn role_holders_by_region(&self, roles: &[&str]) -> Result<Vec<(String, String, String, String)>> {
+        let rows: Vec<(Option<String>, String, String, String)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT m.region_id, m.role, u.id, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE u.disabled = FALSE AND m.region_id IS NOT NULL ORDER BY m.region_id, m.role, u.display_name, u.id"
+        )
+        .fetch_all(p)
+        .await?);
+        Ok(rows
+            .into_iter()
+            .filter(|r| roles.contains(&r.1.as_str()))
+            .filter_map(|(region, role, id, name)| region.map(|r| (r, role, id, name)))
+            .collect())
+    }
 }

@@ -143,4 +143,57 @@ describe('api client', () => {
     const api = createApi({ baseUrl: BASE, fetch: async () => json(403, { error: 'forbidden', message: 'no video' }) })
     await expect(api.cameras()).rejects.toMatchObject({ status: 403, code: 'forbidden' })
   })
+
+  it('asks for the map, a grid and a point lookup with the client header and cookie', async () => {
+    const grid = {
+      id: 'g1', code: '430407001001001', name: '牛角巷第一网格', community_code: '430407001001', community_name: '牛角巷社区',
+      geometry: { type: 'Polygon', coordinates: [[[112.6, 26.9], [112.61, 26.9], [112.61, 26.91], [112.6, 26.9]]] },
+      area_m2: 1000, officers: [{ user_id: 'u1', display_name: '网格员 李敏', role: 'grid_officer' }],
+      cameras: 2, cameras_offline: 0, open_cases: 0, mine: true,
+    }
+    const map = { crs: 'wgs84', tiles: { url: null, attribution: null }, grids: [grid], cameras: [] }
+    const seen: Request[] = []
+    const api = createApi({
+      baseUrl: `${BASE}/`,
+      fetch: async (req) => {
+        seen.push(req)
+        const path = new URL(req.url).pathname
+        if (path === '/api/v1/map') return json(200, map)
+        if (path === '/api/v1/grids/lookup') return json(200, { grid: { id: 'g1', code: grid.code, name: grid.name, community_code: grid.community_code, community_name: null } })
+        return json(200, { ...grid, camera_list: [] })
+      },
+    })
+    expect(await api.map()).toEqual(map)
+    expect((await api.grid('g/1', 'gcj02')).camera_list).toEqual([])
+    expect((await api.lookupGrid(112.605, 26.905, 'wgs84')).grid.code).toBe('430407001001001')
+    expect(seen.map((r) => { const u = new URL(r.url); return `${r.method} ${u.pathname}${u.search}` })).toEqual([
+      'GET /api/v1/map',
+      'GET /api/v1/grids/g%2F1?crs=gcj02',
+      'GET /api/v1/grids/lookup?lon=112.605&lat=26.905&crs=wgs84',
+    ])
+    for (const r of seen) {
+      expect(r.headers.get(CLIENT_HEADER_NAME)).toBe('web')
+      expect(r.credentials).toBe('same-origin')
+    }
+  })
+
+  it('maps the map routes\' errors like every other call', async () => {
+    const onUnauthorized = vi.fn()
+    const answers = [
+      json(404, { error: 'outside_all_grids', message: 'no grid holds the point' }),
+      json(404, { error: 'not_found', message: 'x' }),
+      new Response('<html>Bad Gateway</html>', { status: 502 }),
+      json(401, { error: 'unauthenticated', message: 'x' }),
+    ]
+    const api = createApi({ baseUrl: BASE, onUnauthorized, fetch: async () => answers.shift()! })
+    const outside = api.lookupGrid(0, 0)
+    await expect(outside).rejects.toMatchObject({ status: 404, code: 'outside_all_grids' })
+    expect(errorMessage(await outside.catch((e) => e))).toEqual({ key: 'errors.outside_all_grids', params: {} })
+    await expect(api.grid('nope')).rejects.toMatchObject({ status: 404, code: 'not_found' })
+    await expect(api.map()).rejects.toMatchObject({ status: 502, code: 'server' })
+    await expect(api.map()).rejects.toMatchObject({ status: 401 })
+    expect(onUnauthorized).toHaveBeenCalledTimes(1)
+    const offline = createApi({ baseUrl: BASE, fetch: async () => Promise.reject(new TypeError('Failed to fetch')) })
+    await expect(offline.map()).rejects.toMatchObject({ status: 0, code: 'network' })
+  })
 })

@@ -13,6 +13,7 @@ export const KNOWN_ERROR_CODES = [
   'rate_limited',
   'network',
   'server',
+  'outside_all_grids',
 ] as const
 export type KnownErrorCode = (typeof KNOWN_ERROR_CODES)[number]
 

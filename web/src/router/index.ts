@@ -32,6 +32,9 @@ const routes: RouteRecordRaw[] = [
           { path: ':id', name: 'video-camera', component: () => import('../pages/CameraPage.vue') },
         ],
       },
+      // 地图: no tab of its own. Everyone signed in may open it; the server returns only the
+      // grids (and cameras) the user may see. Lazy, so Leaflet stays out of the main chunk.
+      { path: 'map', name: 'map', component: () => import('../pages/MapPage.vue') },
       { path: 'cases', name: 'cases', component: () => import('../pages/CasesPage.vue') },
       { path: 'community', name: 'community', component: () => import('../pages/CommunityPage.vue') },
       { path: 'me', name: 'me', component: () => import('../pages/MePage.vue') },

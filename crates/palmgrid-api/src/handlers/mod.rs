@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod cameras;
+pub mod grids;
 pub mod live;
 pub mod recordings;
 pub mod regions;

@@ -194,6 +194,8 @@ app_test!(admin_writes_are_scoped_and_audited, |f| {
     // Out of the admin's district, and deployment-wide, are refused.
     app.store
         .insert_region(&palmgrid_store::RegionRow {
+            geometry: None,
+            area_m2: None,
             id: "other".into(),
             code: "430408".into(),
             name: "蒸湘区".into(),

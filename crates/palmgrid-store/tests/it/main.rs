@@ -20,6 +20,8 @@ fn user(id: &str, name: &str) -> UserRow {
 
 fn region(id: &str, code: &str, level: &str, parent: Option<&str>) -> RegionRow {
     RegionRow {
+        geometry: None,
+        area_m2: None,
         id: id.into(),
         code: code.into(),
         name: format!("区域{code}"),
@@ -302,4 +304,78 @@ both_backends!(audit_appends_succeed_while_the_recorder_writes, |s: Store| async
         w.await.unwrap();
     }
     assert_eq!(s.audit_head().await.unwrap().unwrap().0, 40);
+});
+
+both_backends!(region_import_writes_all_or_nothing, |s: Store| async move {
+    use palmgrid_store::{RegionImport, UnitGridRow};
+    let poly = |x: f64| {
+        format!(r#"{{"type":"Polygon","coordinates":[[[{x},0],[{},0],[{},1],[{x},1],[{x},0]]]}}"#, x + 1.0, x + 1.0)
+    };
+    s.insert_region(&region("d", "430407", "district", None)).await.unwrap();
+    let mut community = region("c", "430407001001", "community", Some("d"));
+    community.geometry = Some(poly(0.0));
+    community.area_m2 = Some(12_345.5);
+    let unit = UnitGridRow {
+        id: "u".into(),
+        code: "430407001001001".into(),
+        name: "单元01".into(),
+        community_id: "c".into(),
+        geometry: poly(0.0),
+        area_m2: 10_000.0,
+        created_ms: 5,
+        updated_ms: 5,
+    };
+    s.apply_region_import(&RegionImport {
+        insert_regions: std::slice::from_ref(&community),
+        insert_units: std::slice::from_ref(&unit),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(s.region("c").await.unwrap().unwrap(), community, "geometry and area round-trip");
+    assert_eq!(s.list_unit_grids().await.unwrap(), std::slice::from_ref(&unit));
+    // A unit grid may share a governance grid's code: the layers are separate.
+    let mut grid = region("g", "430407001001001", "grid", Some("c"));
+    grid.geometry = Some(poly(0.5));
+    // One bad row (a second unit grid with the same code) undoes the whole import.
+    let dup = UnitGridRow { id: "u2".into(), ..unit.clone() };
+    let err = s
+        .apply_region_import(&RegionImport {
+            insert_regions: std::slice::from_ref(&grid),
+            insert_units: std::slice::from_ref(&dup),
+            ..Default::default()
+        })
+        .await;
+    assert!(matches!(err, Err(StoreError::Conflict(_))), "{err:?}");
+    assert!(s.region("g").await.unwrap().is_none(), "nothing of a failed import stays");
+    s.apply_region_import(&RegionImport { insert_regions: std::slice::from_ref(&grid), ..Default::default() })
+        .await
+        .unwrap();
+    let mut moved = community.clone();
+    moved.name = "新社区".into();
+    moved.geometry = Some(poly(2.0));
+    moved.updated_ms = 99;
+    let unit2 = UnitGridRow { name: "单元一".into(), updated_ms: 99, ..unit.clone() };
+    s.apply_region_import(&RegionImport {
+        update_regions: std::slice::from_ref(&moved),
+        update_units: std::slice::from_ref(&unit2),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let got = s.region("c").await.unwrap().unwrap();
+    assert_eq!((got.name.as_str(), got.geometry.as_deref(), got.updated_ms), ("新社区", moved.geometry.as_deref(), 99));
+    assert_eq!(got.created_ms, community.created_ms);
+    assert_eq!(s.list_unit_grids().await.unwrap()[0].name, "单元一");
+    // A community with unit grids cannot be deleted.
+    assert!(matches!(s.delete_region("c").await, Err(StoreError::Conflict(_))));
+    // Responsible people by region: enabled holders only.
+    s.insert_user(&user("u1", "li")).await.unwrap();
+    s.insert_user(&user("u2", "wang")).await.unwrap();
+    s.insert_membership("m1", "u1", "grid_officer", Some("g"), 1).await.unwrap();
+    s.insert_membership("m2", "u2", "grid_officer", Some("g"), 1).await.unwrap();
+    s.insert_membership("m3", "u2", "resident", Some("c"), 1).await.unwrap();
+    s.set_user_disabled("u2", true, 2).await.unwrap();
+    let staff = s.role_holders_by_region(&["grid_officer", "community_secretary"]).await.unwrap();
+    assert_eq!(staff, [("g".to_owned(), "grid_officer".to_owned(), "u1".to_owned(), "li 显示名".to_owned())]);
 });
