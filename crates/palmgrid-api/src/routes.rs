@@ -112,23 +112,48 @@ pub fn router(state: ApiState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(import.layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    let tiles = state.app.map.tile_url.as_deref().and_then(tile_origin);
     with_security_headers(
         Router::new().route("/healthz", get(healthz)).merge(api).fallback(web::serve_asset).with_state(state),
+        tiles.as_deref(),
     )
 }
 
-/// Security headers on every response (handlers may set their own first).
-fn with_security_headers(router: Router) -> Router {
+/// The CSP source for a tile URL template: its scheme and host, with a `{s}`-style
+/// subdomain placeholder widened to `*.` (`https://webrd0{s}.is.autonavi.com/…` →
+/// `https://*.is.autonavi.com`). `None` unless it is an http(s) URL.
+pub fn tile_origin(template: &str) -> Option<String> {
+    let (scheme, rest) = template.split_once("://")?;
+    if scheme != "https" && scheme != "http" {
+        return None;
+    }
+    let host = rest.split(['/', '?']).next()?;
+    if host.is_empty() || host.contains(['"', ';', ' ', ',', '\'']) {
+        return None;
+    }
+    let host = match host.split_once('.') {
+        Some((first, domain)) if first.contains('{') => format!("*.{domain}"),
+        _ if host.contains('{') => return None,
+        _ => host.to_owned(),
+    };
+    Some(format!("{scheme}://{host}"))
+}
+
+/// Security headers on every response (handlers may set their own first). Map tiles, when
+/// configured, are the one image source outside the server.
+fn with_security_headers(router: Router, tiles: Option<&str>) -> Router {
     let h = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:{}; \
+         media-src 'self' blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+        tiles.map(|t| format!(" {t}")).unwrap_or_default()
+    );
+    let csp = HeaderValue::from_str(&csp).expect("tile_origin admits only header-safe characters");
     router
-        .layer(h(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
-             media-src 'self' blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; \
-             frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
-        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, csp))
         .layer(h(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(h(header::X_FRAME_OPTIONS, "DENY"))
         .layer(h(header::REFERRER_POLICY, "no-referrer"))
@@ -136,4 +161,21 @@ fn with_security_headers(router: Router) -> Router {
             HeaderName::from_static("permissions-policy"),
             "camera=(self), geolocation=(self), microphone=(), payment=(), usb=()",
         ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tile_origin;
+
+    #[test]
+    fn tile_hosts_become_csp_sources() {
+        let amap = "https://webrd0{s}.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}&style=8";
+        assert_eq!(tile_origin(amap).as_deref(), Some("https://*.is.autonavi.com"));
+        let tdt = "https://t0.tianditu.gov.cn/vec_w/wmts?TILECOL={x}&TILEROW={y}&TILEMATRIX={z}&tk=KEY";
+        assert_eq!(tile_origin(tdt).as_deref(), Some("https://t0.tianditu.gov.cn"));
+        assert_eq!(tile_origin("http://10.2.0.9:8081/{z}/{x}/{y}.png").as_deref(), Some("http://10.2.0.9:8081"));
+        for bad in ["javascript:alert(1)", "https://a.example;script-src *", "https://{s}/x", "tiles/{z}/{x}/{y}.png"] {
+            assert_eq!(tile_origin(bad), None, "{bad}");
+        }
+    }
 }

@@ -26,6 +26,21 @@ pub struct Config {
     /// simulated cameras). Off by default: such URLs could reach the server itself.
     pub allow_local_camera_urls: bool,
     pub auth: AuthSection,
+    pub map: MapSection,
+}
+
+/// Map tiles for the web app. Nothing needs tiles to work: without them the map draws the
+/// grids on a plain background.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MapSection {
+    /// Tile URL template with `{z}`, `{x}`, `{y}` (and optionally `{s}`): Tianditu, AMap,
+    /// OSM or an offline tile server. Its host is added to the page's `img-src`.
+    pub tile_url: Option<String>,
+    /// Datum of the tiles: `wgs84` (Tianditu, OSM) or `gcj02` (AMap, Tencent).
+    pub tile_crs: Option<String>,
+    /// Attribution shown on the map, as the tile provider requires.
+    pub attribution: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -80,6 +95,7 @@ impl Default for Config {
             rtsp_listen: None,
             allow_local_camera_urls: false,
             auth: AuthSection::default(),
+            map: MapSection::default(),
         }
     }
 }
@@ -116,6 +132,12 @@ impl Config {
         if let Ok(v) = std::env::var("PALMGRID_ALLOW_LOCAL_CAMERAS") {
             c.allow_local_camera_urls = v == "1" || v == "true";
         }
+        if let Ok(v) = std::env::var("PALMGRID_MAP_TILE_URL") {
+            c.map.tile_url = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Ok(v) = std::env::var("PALMGRID_MAP_TILE_CRS") {
+            c.map.tile_crs = Some(v);
+        }
         if let Ok(v) = std::env::var("PALMGRID_LISTEN") {
             c.set_listen(&v);
         }
@@ -149,7 +171,24 @@ impl Config {
         if !matches!(self.log_format.as_str(), "text" | "json") {
             anyhow::bail!("log_format must be text or json");
         }
+        self.map_config()?;
         Ok(())
+    }
+
+    /// The map settings for the app, checked.
+    pub fn map_config(&self) -> anyhow::Result<palmgrid_app::grids::MapConfig> {
+        let tile_datum = palmgrid_app::grids::Datum::parse(self.map.tile_crs.as_deref())
+            .map_err(|_| anyhow::anyhow!("map.tile_crs must be wgs84 or gcj02"))?;
+        if let Some(u) = &self.map.tile_url
+            && (palmgrid_api::routes::tile_origin(u).is_none() || !["{z}", "{x}", "{y}"].iter().all(|p| u.contains(p)))
+        {
+            anyhow::bail!("map.tile_url must be an http(s) URL template with {{z}}, {{x}} and {{y}}, got {u:?}");
+        }
+        Ok(palmgrid_app::grids::MapConfig {
+            tile_url: self.map.tile_url.clone(),
+            tile_datum,
+            attribution: self.map.attribution.clone(),
+        })
     }
 
     pub fn auth_config(&self) -> palmgrid_app::AuthConfig {
@@ -197,5 +236,14 @@ mod tests {
         let bad: Config = toml::from_str("[[listeners]]\naddr = \"x\"\nzone = \"moon\"\n").unwrap();
         assert!(bad.validate().is_err());
         assert!(toml::from_str::<Config>("no_such_key = 1").is_err());
+        let amap: Config = toml::from_str(
+            "[map]\ntile_url = \"https://webrd0{s}.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}&style=8\"\ntile_crs = \"gcj02\"\n",
+        )
+        .unwrap();
+        assert_eq!(amap.map_config().unwrap().tile_datum, palmgrid_app::grids::Datum::Gcj02);
+        let no_xyz: Config = toml::from_str("[map]\ntile_url = \"https://tiles.example/a.png\"\n").unwrap();
+        assert!(no_xyz.validate().is_err());
+        let bad_crs: Config = toml::from_str("[map]\ntile_crs = \"bd09\"\n").unwrap();
+        assert!(bad_crs.validate().is_err());
     }
 }

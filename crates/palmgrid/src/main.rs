@@ -174,6 +174,7 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
     }
     let mut app = App::new(store.clone(), Arc::new(SystemClock), auth, signer);
     app.allow_local_camera_urls = c.allow_local_camera_urls;
+    app.map = c.map_config()?;
     // Kept alive for the life of the server: dropping it stops the simulated cameras.
     let mut _simcams = None;
     if demo_mode {
