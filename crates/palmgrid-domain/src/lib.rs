@@ -6,7 +6,9 @@
 
 pub mod audit;
 pub mod authz;
+pub mod calendar;
 pub mod camera;
+pub mod case;
 pub mod clock;
 pub mod gcj02;
 pub mod geometry;
