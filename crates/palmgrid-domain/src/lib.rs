@@ -9,6 +9,7 @@ pub mod authz;
 pub mod calendar;
 pub mod camera;
 pub mod case;
+pub mod category;
 pub mod clock;
 pub mod gcj02;
 pub mod geometry;
