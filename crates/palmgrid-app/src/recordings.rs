@@ -94,7 +94,7 @@ impl App {
         let Some(rec) = &self.recorder else { return };
         if row.record {
             if !rec.is_recording(&row.id)
-                && let Some(sub) = self.media.watch(&row.id, StreamKind::Main)
+                && let Some(sub) = self.media.watch_patient(&row.id, StreamKind::Main)
             {
                 rec.start(&row.id, "main", sub);
             }

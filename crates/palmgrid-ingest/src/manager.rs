@@ -128,9 +128,19 @@ impl Manager {
 
     /// Starts watching a stream (starting its pull if needed).
     pub fn watch(&self, camera: &str, kind: StreamKind) -> Option<Subscription> {
+        self.watch_as(camera, kind, false)
+    }
+
+    /// Starts watching a stream without needing low latency (the recorder): while only
+    /// patient viewers watch, the pull reads in batches.
+    pub fn watch_patient(&self, camera: &str, kind: StreamKind) -> Option<Subscription> {
+        self.watch_as(camera, kind, true)
+    }
+
+    fn watch_as(&self, camera: &str, kind: StreamKind, patient: bool) -> Option<Subscription> {
         let mut map = self.entries.lock().expect("manager lock");
         let e = map.get_mut(&(camera.to_owned(), kind))?;
-        let sub = e.live.subscribe();
+        let sub = if patient { e.live.subscribe_patient() } else { e.live.subscribe() };
         e.last_watched = Instant::now();
         e.start();
         Some(sub)

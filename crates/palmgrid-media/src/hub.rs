@@ -35,6 +35,8 @@ struct Inner {
     cache: Mutex<Cache>,
     tx: broadcast::Sender<Event>,
     viewers: AtomicUsize,
+    /// Viewers that take frames in batches and need no low latency (the recorder).
+    patient: AtomicUsize,
 }
 
 /// One live stream. Cheap to clone.
@@ -52,7 +54,14 @@ impl Default for LiveStream {
 impl LiveStream {
     pub fn new(capacity: usize) -> Self {
         let (tx, _) = broadcast::channel(capacity);
-        LiveStream { inner: Arc::new(Inner { cache: Mutex::default(), tx, viewers: AtomicUsize::new(0) }) }
+        LiveStream {
+            inner: Arc::new(Inner {
+                cache: Mutex::default(),
+                tx,
+                viewers: AtomicUsize::new(0),
+                patient: AtomicUsize::new(0),
+            }),
+        }
     }
 
     /// Sets the decoder configuration (at start, and whenever the camera changes it).
@@ -84,6 +93,17 @@ impl LiveStream {
 
     /// Starts watching: the current parameters and GOP, then live frames.
     pub fn subscribe(&self) -> Subscription {
+        self.subscribe_as(false)
+    }
+
+    /// Starts watching without needing low latency: a patient viewer takes frames in
+    /// batches (with [`Subscription::try_next`]), and while only patient viewers watch, the
+    /// source may read in batches too, which saves wake-ups and syscalls per frame.
+    pub fn subscribe_patient(&self) -> Subscription {
+        self.subscribe_as(true)
+    }
+
+    fn subscribe_as(&self, patient: bool) -> Subscription {
         let c = self.inner.cache.lock().expect("hub lock");
         // Subscribing under the lock makes backlog + live exactly contiguous.
         let rx = self.inner.tx.subscribe();
@@ -95,11 +115,19 @@ impl LiveStream {
         let waiting_for_key = c.gop.is_empty();
         drop(c);
         self.inner.viewers.fetch_add(1, Ordering::SeqCst);
-        Subscription { backlog, rx, waiting_for_key, skipped: 0, stream: self.inner.clone() }
+        if patient {
+            self.inner.patient.fetch_add(1, Ordering::SeqCst);
+        }
+        Subscription { backlog, rx, waiting_for_key, skipped: 0, patient, stream: self.inner.clone() }
     }
 
     pub fn viewers(&self) -> usize {
         self.inner.viewers.load(Ordering::SeqCst)
+    }
+
+    /// Whether someone is watching who wants each frame as soon as it arrives.
+    pub fn wants_low_latency(&self) -> bool {
+        self.inner.viewers.load(Ordering::SeqCst) > self.inner.patient.load(Ordering::SeqCst)
     }
 
     pub fn params(&self) -> Option<Arc<StreamParams>> {
@@ -120,6 +148,7 @@ pub struct Subscription {
     rx: broadcast::Receiver<Event>,
     waiting_for_key: bool,
     skipped: u64,
+    patient: bool,
     stream: Arc<Inner>,
 }
 
@@ -154,6 +183,35 @@ impl Subscription {
         }
     }
 
+    /// The next event if one is ready now, without waiting (`None`: nothing yet, or the
+    /// stream closed; [`Subscription::next`] tells which).
+    pub fn try_next(&mut self) -> Option<Event> {
+        if let Some(e) = self.backlog.pop_front() {
+            return Some(e);
+        }
+        loop {
+            match self.rx.try_recv() {
+                Ok(Event::Frame(f)) => {
+                    if self.waiting_for_key && !f.is_key {
+                        self.skipped += 1;
+                        continue;
+                    }
+                    self.waiting_for_key = false;
+                    return Some(Event::Frame(f));
+                }
+                Ok(e @ Event::Params(_)) => {
+                    self.waiting_for_key = true;
+                    return Some(e);
+                }
+                Err(broadcast::error::TryRecvError::Lagged(n)) => {
+                    self.skipped += n;
+                    self.waiting_for_key = true;
+                }
+                Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed) => return None,
+            }
+        }
+    }
+
     /// Frames this viewer skipped because it lagged or joined without a cached keyframe.
     pub fn skipped(&self) -> u64 {
         self.skipped
@@ -163,6 +221,9 @@ impl Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         self.stream.viewers.fetch_sub(1, Ordering::SeqCst);
+        if self.patient {
+            self.stream.patient.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -244,6 +305,36 @@ mod tests {
         assert!(f.is_key, "resumed at {}", f.pts_90k);
         assert_eq!(f.pts_90k, 30 * 3600);
         assert!(slow.skipped() > 0);
+    }
+
+    #[tokio::test]
+    async fn a_patient_viewer_takes_batches_and_does_not_ask_for_low_latency() {
+        let hub = LiveStream::default();
+        hub.publish_params(params());
+        let mut rec = hub.subscribe_patient();
+        assert!(!hub.wants_low_latency(), "only the recorder watches");
+        assert!(matches!(rec.try_next(), Some(Event::Params(_))));
+        assert!(rec.try_next().is_none(), "nothing yet");
+        for i in 1..5 {
+            hub.publish(frame(i)); // before the first keyframe: skipped
+        }
+        for i in 10..15 {
+            hub.publish(frame(i));
+        }
+        let got: Vec<i64> = std::iter::from_fn(|| rec.try_next())
+            .map(|e| match e {
+                Event::Frame(f) => f.pts_90k / 3600,
+                Event::Params(_) => -1,
+            })
+            .collect();
+        assert_eq!(got, [10, 11, 12, 13, 14], "a batch starting at the keyframe");
+        assert_eq!(rec.skipped(), 4);
+        let live = hub.subscribe();
+        assert!(hub.wants_low_latency());
+        drop(live);
+        assert!(!hub.wants_low_latency());
+        drop(rec);
+        assert_eq!(hub.viewers(), 0);
     }
 
     #[tokio::test]

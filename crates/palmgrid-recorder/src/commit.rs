@@ -43,8 +43,9 @@ impl Progress {
 pub(crate) struct Job {
     pub id: i64,
     pub file: Arc<File>,
-    /// Bytes to append before syncing (empty when only the row changes).
-    pub data: Vec<u8>,
+    /// Samples to append before syncing (none when only the row changes), written with
+    /// one `writev` straight from the frames' buffers.
+    pub data: Vec<bytes::Bytes>,
     pub progress: Progress,
     pub done: oneshot::Sender<Result<(), String>>,
 }
@@ -69,7 +70,7 @@ impl Committer {
         &self,
         id: i64,
         file: Arc<File>,
-        data: Vec<u8>,
+        data: Vec<bytes::Bytes>,
         progress: Progress,
     ) -> Result<(), RecorderError> {
         let (done, rx) = oneshot::channel();
@@ -82,6 +83,22 @@ impl Committer {
     }
 }
 
+/// Appends every buffer, in order, with as few `writev` calls as the kernel allows.
+fn write_all_vectored(file: &File, data: &[bytes::Bytes]) -> std::io::Result<()> {
+    use std::io::IoSlice;
+    let mut slices: Vec<IoSlice<'_>> = data.iter().filter(|b| !b.is_empty()).map(|b| IoSlice::new(b)).collect();
+    let mut bufs = &mut slices[..];
+    while !bufs.is_empty() {
+        match (&*file).write_vectored(bufs) {
+            Ok(0) => return Err(std::io::Error::new(std::io::ErrorKind::WriteZero, "could not append to the segment")),
+            Ok(n) => IoSlice::advance_slices(&mut bufs, n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, window: Duration) {
     while let Some(first) = rx.recv().await {
         if !window.is_zero() {
@@ -92,14 +109,12 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, window: Duratio
             jobs.push(j);
         }
         // Write and sync every file of the interval in one blocking task.
-        let io: Vec<(Arc<File>, Vec<u8>)> =
+        let io: Vec<(Arc<File>, Vec<bytes::Bytes>)> =
             jobs.iter_mut().map(|j| (j.file.clone(), std::mem::take(&mut j.data))).collect();
         let io_results = tokio::task::spawn_blocking(move || {
             io.into_iter()
                 .map(|(file, data)| -> std::io::Result<()> {
-                    if !data.is_empty() {
-                        (&*file).write_all(&data)?;
-                    }
+                    write_all_vectored(&file, &data)?;
                     file.sync_data()
                 })
                 .map(|r| r.map_err(|e| e.to_string()))

@@ -72,6 +72,8 @@ pub struct SegmentWriter {
     pending: Pending,
     last: Option<Frame>,
     last_duration: u32,
+    /// (pts, wall-clock ms) of the newest frame of the batch being handled.
+    newest: Option<(i64, i64)>,
 }
 
 impl SegmentWriter {
@@ -96,30 +98,44 @@ impl SegmentWriter {
             pending: Pending::default(),
             last: None,
             last_duration: DEFAULT_DURATION_90K,
+            newest: None,
         }
     }
 
     /// Records from a live subscription until it ends or `stop` fires; then closes the
-    /// open segment.
+    /// open segment. Wakes once per batch: it takes everything the hub holds, so when the
+    /// pull reads in batches (nobody else watching), so does the recorder.
     pub async fn run(mut self, mut sub: Subscription, mut stop: tokio::sync::watch::Receiver<bool>) {
         let mut skipped = sub.skipped();
+        let mut batch = Vec::new();
         loop {
             let ev = tokio::select! {
                 ev = sub.next() => ev,
                 _ = stop.changed() => None,
             };
             let Some(ev) = ev else { break };
-            // The hub skipped frames for us (we fell behind): what follows is not contiguous.
-            if sub.skipped() != skipped {
-                skipped = sub.skipped();
-                let r = self.end_run().await;
+            batch.push((ev, sub.skipped()));
+            while let Some(ev) = sub.try_next() {
+                batch.push((ev, sub.skipped()));
+            }
+            // The newest frame arrived about now: earlier ones are dated back from it.
+            self.newest = batch.iter().rev().find_map(|(e, _)| match e {
+                Event::Frame(f) => Some((f.pts_90k, self.clock.now_ms())),
+                Event::Params(_) => None,
+            });
+            for (ev, at) in batch.drain(..) {
+                // The hub skipped frames for us (we fell behind): what follows is not contiguous.
+                if at != skipped {
+                    skipped = at;
+                    let r = self.end_run().await;
+                    self.recover_from(r).await;
+                }
+                let r = match ev {
+                    Event::Params(p) => self.on_params(p).await,
+                    Event::Frame(f) => self.on_frame(f).await,
+                };
                 self.recover_from(r).await;
             }
-            let r = match ev {
-                Event::Params(p) => self.on_params(p).await,
-                Event::Frame(f) => self.on_frame(f).await,
-            };
-            self.recover_from(r).await;
         }
         let r = self.end_run().await;
         self.recover_from(r).await;
@@ -183,16 +199,22 @@ impl SegmentWriter {
                 self.last = None;
                 return Ok(());
             }
-            self.open().await?;
+            self.open(f.pts_90k).await?;
         }
         self.last = Some(f.clone());
         self.pending.frames.push((f, 0));
         Ok(())
     }
 
-    async fn open(&mut self) -> Result<(), RecorderError> {
+    async fn open(&mut self, pts_90k: i64) -> Result<(), RecorderError> {
         let params = self.params.clone().expect("params before frames");
-        let run = self.run.get_or_insert_with(|| Run { anchor_ms: self.clock.now_ms(), elapsed_90k: 0 });
+        // A run starts when its first frame arrived: dated back from the newest frame of the
+        // batch by the camera's own clock (within a batch, at most a fraction of a second).
+        let arrived = match self.newest {
+            Some((newest, at)) if (0..=MAX_FRAME_GAP_90K).contains(&(newest - pts_90k)) => at - (newest - pts_90k) / 90,
+            _ => self.clock.now_ms(),
+        };
+        let run = self.run.get_or_insert(Run { anchor_ms: arrived, elapsed_90k: 0 });
         let start_ms = run.anchor_ms + (run.elapsed_90k / 90) as i64;
         let id = self.store.insert_recording(&self.camera, self.stream, start_ms, &params_row(&params)).await?;
         let path = segment_path(&self.cfg.dir, &self.camera, id)?;
@@ -227,12 +249,13 @@ impl SegmentWriter {
         }
         let frames = std::mem::take(&mut self.pending.frames);
         self.pending.total_90k = 0;
-        // One write per batch: syscalls and thread hand-offs, not bytes, are what recording costs.
-        let mut data = Vec::with_capacity(frames.iter().map(|(f, _)| f.data.len()).sum());
+        // One writev per batch, straight from the frames' shared buffers: syscalls, thread
+        // hand-offs and copies, not bytes, are what recording costs.
+        let mut data = Vec::with_capacity(frames.len());
         let mut idx = seg.index.clone();
         let (mut duration, mut bytes, mut count) = (seg.duration_90k, seg.bytes, seg.frames);
         for (f, d) in &frames {
-            data.extend_from_slice(&f.data);
+            data.push(f.data.clone());
             index::push(&mut idx, *d, f.data.len() as u32, f.is_key);
             duration += *d as u64;
             bytes += f.data.len() as u64;

@@ -293,3 +293,31 @@ both_backends!(recording_goes_on_after_a_failed_flush, |store: Store| async move
     palmgrid_recorder::collect_garbage(&rig.store, rig.dir.path()).await.unwrap();
     rig.assert_index_matches_files().await;
 });
+
+// A batch of frames taken at once (a paced pull delivers a fraction of a second together) is
+// dated back from its newest frame by the camera's clock, so a run starts when its first
+// frame arrived, not when the batch was handled.
+both_backends!(a_batch_is_dated_back_from_its_newest_frame, |s: Store| async move {
+    let rig = Rig::new(s);
+    let hub = palmgrid_media::hub::LiveStream::default();
+    let c = clip();
+    hub.publish_params(c.params.clone());
+    // Ten frames (360 ms of camera time, from a keyframe) wait in the hub.
+    let frames: Vec<_> = c.looped(0, 0).take(10).collect();
+    assert!(frames[0].is_key);
+    for f in &frames {
+        hub.publish(f.clone());
+    }
+    let sub = hub.subscribe_patient();
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(rig.writer().run(sub, rx));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    stop.send(true).unwrap();
+    task.await.unwrap();
+    let rows = rig.store.camera_recordings(CAM).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    let span_ms = (frames[9].pts_90k - frames[0].pts_90k) / 90;
+    assert_eq!(span_ms, 360);
+    assert_eq!(rows[0].start_ms, T0 - span_ms, "the first frame arrived 360 ms before the newest");
+    assert!(!rows[0].open && rows[0].bytes == frames.iter().map(|f| f.data.len() as i64).sum::<i64>());
+});

@@ -102,31 +102,41 @@ impl Store {
     /// commit: one commit for all cameras that flushed in the same interval). Returns the ids
     /// that no longer exist.
     pub async fn update_recordings(&self, updates: &[(i64, RecordingProgress<'_>)]) -> Result<Vec<i64>> {
-        let sql = "UPDATE recordings SET end_ms = $1, duration_90k = $2, frames = $3, bytes = $4, sample_index = $5, \
-                   open = $6 WHERE id = $7";
-        let missing = on_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            let mut missing = Vec::new();
-            for (id, u) in updates {
-                let n = sqlx::query(sql)
-                    .bind(u.end_ms)
-                    .bind(u.duration_90k)
-                    .bind(u.frames)
-                    .bind(u.bytes)
-                    .bind(u.sample_index)
-                    .bind(u.open)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if n == 0 {
-                    missing.push(*id);
+        // One statement per chunk, not one per row: each statement is a round trip to the
+        // database (for SQLite, a hand-off to its worker thread), and the recorder commits
+        // every camera's progress several times a second.
+        const ROWS_PER_STATEMENT: usize = 500;
+        let mut found = std::collections::HashSet::new();
+        for chunk in updates.chunks(ROWS_PER_STATEMENT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let p = i * 7;
+                    format!("(${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7)
+                })
+                .collect();
+            let sql = format!(
+                "UPDATE recordings SET end_ms = v.column2, duration_90k = v.column3, frames = v.column4, \
+                 bytes = v.column5, sample_index = v.column6, open = v.column7 \
+                 FROM (VALUES {}) AS v WHERE recordings.id = v.column1 RETURNING recordings.id",
+                values.join(", ")
+            );
+            let ids: Vec<i64> = on_pool!(self, |p| {
+                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()));
+                for (id, u) in chunk {
+                    q = q
+                        .bind(*id)
+                        .bind(u.end_ms)
+                        .bind(u.duration_90k)
+                        .bind(u.frames)
+                        .bind(u.bytes)
+                        .bind(u.sample_index)
+                        .bind(u.open);
                 }
-            }
-            tx.commit().await?;
-            missing
-        });
-        Ok(missing)
+                q.fetch_all(p).await?
+            });
+            found.extend(ids);
+        }
+        Ok(updates.iter().map(|(id, _)| *id).filter(|id| !found.contains(id)).collect())
     }
 
     /// Recordings of a camera's stream that overlap `[from_ms, to_ms)`, oldest first.

@@ -237,6 +237,12 @@ both_backends!(recordings_index_and_garbage, |s: Store| async move {
     // The group commit: several rows in one transaction, unknown ids reported, the rest kept.
     let missing = s.update_recordings(&[(a, progress(61_000, false)), (999_999, progress(1, true))]).await.unwrap();
     assert_eq!(missing, vec![999_999]);
+    // More rows than one statement takes: split, and every unknown id still reported.
+    let mut many: Vec<(i64, RecordingProgress<'_>)> = (0..700).map(|k| (1_000_000 + k, progress(1, true))).collect();
+    many.insert(350, (a, progress(61_000, false)));
+    let missing = s.update_recordings(&many).await.unwrap();
+    assert_eq!(missing.len(), 700);
+    assert!(!missing.contains(&a));
 
     let rows = s.recordings_between("c1", "main", 30_000, 61_500).await.unwrap();
     assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![a, b]);
