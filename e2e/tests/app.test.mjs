@@ -1,6 +1,6 @@
 // The web app in Debian's Chromium against the real palmgrid binary (`palmgrid demo`),
 // once on SQLite and once on PostgreSQL. See e2e/README.md.
-import { after, describe, test } from 'node:test'
+import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -8,14 +8,11 @@ import {
   ARTIFACTS_DIR,
   DEMO_PASSWORD,
   EXPECTED_TABS,
-  REQUIRE_PG,
   TAB_ORDER,
-  TEST_PG,
-  assertBinary,
-  assertChromium,
 } from '../lib/config.mjs'
 import { startPalmgrid } from '../lib/server.mjs'
-import { createFreshDatabase } from '../lib/postgres.mjs'
+import { onBothBackends } from '../lib/suites.mjs'
+import { login, loginAndWaitHome, waitForPath, withShotOnFailure } from '../lib/pages.mjs'
 import { launchBrowser, newPhone } from '../lib/browser.mjs'
 import { msToNextPeriod, totp, totpParams } from '../lib/totp.mjs'
 
@@ -39,19 +36,6 @@ const SLOW = { timeout: 180_000 }
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-async function login(page, username, password = DEMO_PASSWORD) {
-  if (!new URL(page.url(), 'http://x').pathname.startsWith('/login')) await page.goto('/login')
-  await page.getByTestId('login-username').fill(username)
-  await page.getByTestId('login-password').fill(password)
-  await page.getByTestId('login-submit').click()
-}
-
-async function loginAndWaitHome(page, username) {
-  await login(page, username)
-  await page.getByTestId('page-home').waitFor()
-  await page.getByTestId('tabbar').waitFor()
-}
 
 /** Keys of the tabs a person can see, in screen order. */
 async function visibleTabKeys(page) {
@@ -159,20 +143,6 @@ function byTabOrder(keys) {
 
 async function pathOf(page) {
   return new URL(page.url()).pathname
-}
-
-async function waitForPath(page, path) {
-  await page.waitForURL((u) => u.pathname === path)
-}
-
-/** Runs fn; on failure saves FAILED-<label>.png next to the other screenshots, then rethrows. */
-async function withShotOnFailure(phone, dir, label, fn) {
-  try {
-    await fn()
-  } catch (e) {
-    await phone.page.screenshot({ path: join(dir, `FAILED-${label}.png`) }).catch(() => {})
-    throw e
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -816,39 +786,4 @@ function backendSuite(backend, prepareDatabase) {
   })
 }
 
-// ---------------------------------------------------------------------------------------------
-
-let preflightError = null
-try {
-  assertBinary()
-  assertChromium()
-} catch (e) {
-  preflightError = e
-}
-
-if (preflightError) {
-  test('preflight: the palmgrid binary and Chromium are present', () => {
-    throw preflightError
-  })
-} else {
-  describe('sqlite', () => {
-    backendSuite('sqlite')
-  })
-}
-
-if (preflightError) {
-  // Nothing more to run.
-} else if (TEST_PG) {
-  describe('postgresql', () => {
-    backendSuite('postgresql', () => createFreshDatabase(TEST_PG, 'pg'))
-  })
-} else if (REQUIRE_PG) {
-  describe('postgresql', () => {
-    test('PostgreSQL e2e required', () => {
-      assert.fail('PALMGRID_REQUIRE_PG=1 but PALMGRID_TEST_PG is not set (e.g. postgres://postgres@127.0.0.1:5432/test)')
-    })
-  })
-} else {
-  console.log('skipping PostgreSQL e2e: PALMGRID_TEST_PG not set')
-  test('postgresql', { skip: 'skipping PostgreSQL e2e: PALMGRID_TEST_PG not set' }, () => {})
-}
+onBothBackends('', 'pg', backendSuite)

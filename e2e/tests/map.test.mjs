@@ -2,13 +2,14 @@
 // grid boundaries): the officer sees only their own grid (and its cameras), the admin every demo
 // grid, a tap on a grid opens its sheet with the officer's name. Once on SQLite and once on
 // PostgreSQL. See e2e/README.md.
-import { after, describe, test } from 'node:test'
+import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { ARTIFACTS_DIR, DEMO_PASSWORD, REQUIRE_PG, TEST_PG, assertBinary, assertChromium } from '../lib/config.mjs'
+import { ARTIFACTS_DIR } from '../lib/config.mjs'
 import { startPalmgrid } from '../lib/server.mjs'
-import { createFreshDatabase } from '../lib/postgres.mjs'
+import { onBothBackends } from '../lib/suites.mjs'
+import { loginAndWaitHome, waitForPath, withShotOnFailure } from '../lib/pages.mjs'
 import { launchBrowser, newPhone } from '../lib/browser.mjs'
 
 const SLOW = { timeout: 180_000 }
@@ -30,30 +31,7 @@ const DEMO_GRIDS = [
 ]
 
 // ---------------------------------------------------------------------------------------------
-// Helpers (as in app.test.mjs)
-
-async function loginAndWaitHome(page, username, password = DEMO_PASSWORD) {
-  if (!new URL(page.url(), 'http://x').pathname.startsWith('/login')) await page.goto('/login')
-  await page.getByTestId('login-username').fill(username)
-  await page.getByTestId('login-password').fill(password)
-  await page.getByTestId('login-submit').click()
-  await page.getByTestId('page-home').waitFor()
-  await page.getByTestId('tabbar').waitFor()
-}
-
-async function waitForPath(page, path) {
-  await page.waitForURL((u) => u.pathname === path)
-}
-
-/** Runs fn; on failure saves FAILED-<label>.png next to the other screenshots, then rethrows. */
-async function withShotOnFailure(phone, dir, label, fn) {
-  try {
-    await fn()
-  } catch (e) {
-    await phone.page.screenshot({ path: join(dir, `FAILED-${label}.png`) }).catch(() => {})
-    throw e
-  }
-}
+// Helpers
 
 /** data-code of every grid in the list under the map, in screen order. */
 async function listedCodes(page) {
@@ -315,39 +293,4 @@ function backendSuite(backend, prepareDatabase) {
   })
 }
 
-// ---------------------------------------------------------------------------------------------
-
-let preflightError = null
-try {
-  assertBinary()
-  assertChromium()
-} catch (e) {
-  preflightError = e
-}
-
-if (preflightError) {
-  test('preflight: the palmgrid binary and Chromium are present', () => {
-    throw preflightError
-  })
-} else {
-  describe('map sqlite', () => {
-    backendSuite('sqlite')
-  })
-}
-
-if (preflightError) {
-  // Nothing more to run.
-} else if (TEST_PG) {
-  describe('map postgresql', () => {
-    backendSuite('postgresql', () => createFreshDatabase(TEST_PG, 'map'))
-  })
-} else if (REQUIRE_PG) {
-  describe('map postgresql', () => {
-    test('PostgreSQL e2e required', () => {
-      assert.fail('PALMGRID_REQUIRE_PG=1 but PALMGRID_TEST_PG is not set (e.g. postgres://postgres@127.0.0.1:5432/test)')
-    })
-  })
-} else {
-  console.log('skipping PostgreSQL map e2e: PALMGRID_TEST_PG not set')
-  test('map postgresql', { skip: 'skipping PostgreSQL e2e: PALMGRID_TEST_PG not set' }, () => {})
-}
+onBothBackends('map ', 'map', backendSuite)

@@ -2,13 +2,13 @@
 // recording, a 60 s range plays in Chromium for 60 ± 1 s; after `kill -9` and a restart on the
 // same data, everything older than 2 s before the kill still plays. Once on SQLite and once on
 // PostgreSQL. See e2e/README.md.
-import { after, describe, test } from 'node:test'
+import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { ARTIFACTS_DIR, DEMO_PASSWORD, REQUIRE_PG, TEST_PG, assertBinary, assertChromium } from '../lib/config.mjs'
+import { ARTIFACTS_DIR, DEMO_PASSWORD } from '../lib/config.mjs'
 import { startPalmgrid } from '../lib/server.mjs'
-import { createFreshDatabase } from '../lib/postgres.mjs'
+import { onBothBackends } from '../lib/suites.mjs'
 import { launchBrowser, newPhone } from '../lib/browser.mjs'
 
 const LONG = { timeout: 420_000 }
@@ -147,24 +147,4 @@ function recordingSuite(backend, prepareDatabase) {
   })
 }
 
-let preflightError = null
-try {
-  assertBinary()
-  assertChromium()
-} catch (e) {
-  preflightError = e
-}
-if (preflightError) {
-  test('preflight: the palmgrid binary and Chromium are present', () => {
-    throw preflightError
-  })
-} else {
-  describe('recording sqlite', () => recordingSuite('sqlite'))
-  if (TEST_PG) {
-    describe('recording postgresql', () => recordingSuite('postgresql', () => createFreshDatabase(TEST_PG, 'rec')))
-  } else if (REQUIRE_PG) {
-    test('PostgreSQL e2e required', () => assert.fail('PALMGRID_REQUIRE_PG=1 but PALMGRID_TEST_PG is not set'))
-  } else {
-    test('recording postgresql', { skip: 'skipping PostgreSQL e2e: PALMGRID_TEST_PG not set' }, () => {})
-  }
-}
+onBothBackends('recording ', 'rec', recordingSuite)

@@ -161,23 +161,12 @@ impl Subscription {
         }
         loop {
             match self.rx.recv().await {
-                Ok(Event::Frame(f)) => {
-                    if self.waiting_for_key && !f.is_key {
-                        self.skipped += 1;
-                        continue;
+                Ok(e) => {
+                    if let Some(e) = self.admit(e) {
+                        return Some(e);
                     }
-                    self.waiting_for_key = false;
-                    return Some(Event::Frame(f));
                 }
-                Ok(e @ Event::Params(_)) => {
-                    self.waiting_for_key = true;
-                    return Some(e);
-                }
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::debug!(skipped = n, "viewer lagged; skipping to the next keyframe");
-                    self.skipped += n;
-                    self.waiting_for_key = true;
-                }
+                Err(broadcast::error::RecvError::Lagged(n)) => self.lagged(n),
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
         }
@@ -191,25 +180,40 @@ impl Subscription {
         }
         loop {
             match self.rx.try_recv() {
-                Ok(Event::Frame(f)) => {
-                    if self.waiting_for_key && !f.is_key {
-                        self.skipped += 1;
-                        continue;
+                Ok(e) => {
+                    if let Some(e) = self.admit(e) {
+                        return Some(e);
                     }
-                    self.waiting_for_key = false;
-                    return Some(Event::Frame(f));
                 }
-                Ok(e @ Event::Params(_)) => {
-                    self.waiting_for_key = true;
-                    return Some(e);
-                }
-                Err(broadcast::error::TryRecvError::Lagged(n)) => {
-                    self.skipped += n;
-                    self.waiting_for_key = true;
-                }
+                Err(broadcast::error::TryRecvError::Lagged(n)) => self.lagged(n),
                 Err(broadcast::error::TryRecvError::Empty | broadcast::error::TryRecvError::Closed) => return None,
             }
         }
+    }
+
+    /// Passes an event on, except frames while waiting for a keyframe (after joining
+    /// without one, a lag, or new parameters).
+    fn admit(&mut self, e: Event) -> Option<Event> {
+        match e {
+            Event::Frame(f) if self.waiting_for_key && !f.is_key => {
+                self.skipped += 1;
+                None
+            }
+            Event::Frame(f) => {
+                self.waiting_for_key = false;
+                Some(Event::Frame(f))
+            }
+            Event::Params(p) => {
+                self.waiting_for_key = true;
+                Some(Event::Params(p))
+            }
+        }
+    }
+
+    fn lagged(&mut self, n: u64) {
+        tracing::debug!(skipped = n, "viewer lagged; skipping to the next keyframe");
+        self.skipped += n;
+        self.waiting_for_key = true;
     }
 
     /// Frames this viewer skipped because it lagged or joined without a cached keyframe.

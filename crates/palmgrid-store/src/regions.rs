@@ -47,22 +47,7 @@ pub struct RegionImport<'a> {
 
 impl Store {
     pub async fn insert_region(&self, r: &RegionRow) -> Result<()> {
-        let sql = format!("INSERT INTO regions ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
-        on_pool!(self, |p| sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&r.id)
-            .bind(&r.code)
-            .bind(&r.name)
-            .bind(&r.level)
-            .bind(&r.parent_id)
-            .bind(&r.geometry)
-            .bind(r.area_m2)
-            .bind(r.created_ms)
-            .bind(r.updated_ms)
-            .execute(p)
-            .await
-            .map_err(|e| conflict_or(e, "region code already exists"))?
-            .rows_affected());
-        Ok(())
+        self.apply_region_import(&RegionImport { insert_regions: std::slice::from_ref(r), ..Default::default() }).await
     }
 
     pub async fn region(&self, id: &str) -> Result<Option<RegionRow>> {
