@@ -119,24 +119,31 @@ pub fn router(state: ApiState) -> Router {
     )
 }
 
-/// The CSP source for a tile URL template: its scheme and host, with a `{s}`-style
+/// The CSP source for a tile URL template: its scheme, host and port, with a `{s}`-style
 /// subdomain placeholder widened to `*.` (`https://webrd0{s}.is.autonavi.com/…` →
-/// `https://*.is.autonavi.com`). `None` unless it is an http(s) URL.
+/// `https://*.is.autonavi.com`). `None` unless it is a plain ASCII http(s) URL without user
+/// information (an internationalised host must be given in punycode).
 pub fn tile_origin(template: &str) -> Option<String> {
-    let (scheme, rest) = template.split_once("://")?;
-    if scheme != "https" && scheme != "http" {
+    if !template.is_ascii() || template.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
         return None;
     }
-    let host = rest.split(['/', '?']).next()?;
-    if host.is_empty() || host.contains(['"', ';', ' ', ',', '\'']) {
+    let probe = template.replace("{s}", "a").replace("{x}", "0").replace("{y}", "0").replace("{z}", "0");
+    let url = url::Url::parse(&probe).ok()?;
+    if !matches!(url.scheme(), "http" | "https") || !url.username().is_empty() || url.password().is_some() {
         return None;
     }
-    let host = match host.split_once('.') {
-        Some((first, domain)) if first.contains('{') => format!("*.{domain}"),
-        _ if host.contains('{') => return None,
-        _ => host.to_owned(),
+    let host = url.host_str()?;
+    if !host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'[' | b']' | b':')) {
+        return None;
+    }
+    let template_host = template.split_once("://")?.1.split(['/', '?', '#']).next()?;
+    let host = if template_host.split('.').next()?.contains('{') {
+        format!("*.{}", host.split_once('.')?.1)
+    } else {
+        host.to_owned()
     };
-    Some(format!("{scheme}://{host}"))
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    Some(format!("{}://{host}{port}", url.scheme()))
 }
 
 /// Security headers on every response (handlers may set their own first). Map tiles, when
@@ -174,7 +181,16 @@ mod tests {
         let tdt = "https://t0.tianditu.gov.cn/vec_w/wmts?TILECOL={x}&TILEROW={y}&TILEMATRIX={z}&tk=KEY";
         assert_eq!(tile_origin(tdt).as_deref(), Some("https://t0.tianditu.gov.cn"));
         assert_eq!(tile_origin("http://10.2.0.9:8081/{z}/{x}/{y}.png").as_deref(), Some("http://10.2.0.9:8081"));
-        for bad in ["javascript:alert(1)", "https://a.example;script-src *", "https://{s}/x", "tiles/{z}/{x}/{y}.png"] {
+        for bad in [
+            "javascript:alert(1)",
+            "https://a.example;script-src *",
+            "https://{s}/x",
+            "tiles/{z}/{x}/{y}.png",
+            "https://a.example\t*/{z}/{x}/{y}",
+            "https://a.example\r\nX: y/{z}",
+            "https://瓦片.example/{z}/{x}/{y}",
+            "https://user:pw@a.example/{z}/{x}/{y}",
+        ] {
             assert_eq!(tile_origin(bad), None, "{bad}");
         }
     }

@@ -29,7 +29,7 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
 pub async fn seed(app: &App) -> Result<()> {
     let fc: serde_json::Value = serde_json::from_str(DEMO_DISTRICT_GEOJSON).expect("the demo district is JSON");
     let who = Who { actor_id: None, actor_name: "palmgrid demo".into(), actor_role: "system".into() };
-    app.import_regions_as(&who, &RequestCtx::local(Zone::Internet), &fc).await?;
+    app.import_regions_as(&who, &RequestCtx::local(Zone::Internet), fc).await?;
     for (username, display, role, region) in DEMO_ACCOUNTS {
         if app.store.user_by_username(username).await?.is_some() {
             continue;

@@ -132,9 +132,10 @@ pub struct MapGrid {
     pub mine: bool,
 }
 
+/// A stored geometry (validated when it was imported).
 fn area_of(row_geometry: Option<&str>) -> Option<Area> {
     let v: Value = serde_json::from_str(row_geometry?).ok()?;
-    geometry::parse_area(&v).ok()
+    geometry::read_stored_area(&v)
 }
 
 fn level_of(row: &RegionRow) -> Option<RegionLevel> {
@@ -191,9 +192,8 @@ impl App {
 
     /// `POST /regions/import`: checks the whole FeatureCollection, then writes all of it or
     /// nothing. Cameras whose location falls in another grid afterwards move with it.
-    pub async fn import_regions(&self, s: &Session, ctx: &RequestCtx, fc: &Value) -> Result<ImportReport> {
+    pub async fn import_regions(&self, s: &Session, ctx: &RequestCtx, fc: Value) -> Result<ImportReport> {
         let regions = self.store.list_regions().await?;
-        let units = self.store.list_unit_grids().await?;
         let by_code: HashMap<&str, &RegionRow> = regions.iter().map(|r| (r.code.as_str(), r)).collect();
         // Authorise first, on every code the file names: an import is as strong as its
         // weakest permission. A file naming no valid code needs a deployment-wide admin.
@@ -215,25 +215,22 @@ impl App {
             self.authorize(s, Action::ManageRegion, &Resource::Region(None))?;
         }
 
-        self.apply_region_file(&s.into(), ctx, fc, regions, units).await
+        drop(by_code);
+        self.apply_region_file(&s.into(), ctx, fc).await
     }
 
     /// Plans and writes an import whose author is already authorised (an admin's request,
     /// or the demo seeding its district).
-    pub async fn import_regions_as(&self, who: &Who, ctx: &RequestCtx, fc: &Value) -> Result<ImportReport> {
-        let regions = self.store.list_regions().await?;
-        let units = self.store.list_unit_grids().await?;
-        self.apply_region_file(who, ctx, fc, regions, units).await
+    pub async fn import_regions_as(&self, who: &Who, ctx: &RequestCtx, fc: Value) -> Result<ImportReport> {
+        self.apply_region_file(who, ctx, fc).await
     }
 
-    async fn apply_region_file(
-        &self,
-        who: &Who,
-        ctx: &RequestCtx,
-        fc: &Value,
-        regions: Vec<RegionRow>,
-        units: Vec<UnitGridRow>,
-    ) -> Result<ImportReport> {
+    async fn apply_region_file(&self, who: &Who, ctx: &RequestCtx, fc: Value) -> Result<ImportReport> {
+        // One import at a time: each plans against what is stored, so two at once could
+        // each pass their checks and together break them.
+        let _one_at_a_time = self.import_lock.lock().await;
+        let regions = self.store.list_regions().await?;
+        let units = self.store.list_unit_grids().await?;
         let existing: Vec<ExistingRegion> = regions
             .iter()
             .filter_map(|r| {
@@ -253,7 +250,11 @@ impl App {
                 area: area_of(Some(&u.geometry)),
             }))
             .collect();
-        let plan = region_import::plan(fc, &existing).map_err(AppError::ImportRejected)?;
+        // Checking polygons is CPU work (bounded per feature): off the async workers.
+        let plan = tokio::task::spawn_blocking(move || region_import::plan(&fc, &existing))
+            .await
+            .map_err(|e| AppError::Internal(format!("region import check failed: {e}")))?
+            .map_err(AppError::ImportRejected)?;
 
         // Rows to write. New regions get ids first so children can point at them.
         let now = self.now_ms();
@@ -301,11 +302,16 @@ impl App {
         }
 
         // The grids after the import, and the cameras they move.
-        let changed_grids =
-            plan.regions.iter().any(|p| p.change != Change::Unchanged && p.layer == Layer::Region(RegionLevel::Grid));
+        // Grids whose area is new or redrawn: only cameras in them, before or after, can move.
+        let changed: std::collections::HashSet<&str> = insert_regions
+            .iter()
+            .chain(update_regions.iter())
+            .filter(|r| r.level == RegionLevel::Grid.as_str())
+            .map(|r| r.id.as_str())
+            .collect();
         let mut moves = Vec::new();
         let mut camera_grids = Vec::new();
-        if changed_grids {
+        if !changed.is_empty() {
             let mut after: Vec<RegionRow> = regions.clone();
             for r in update_regions.iter() {
                 if let Some(old) = after.iter_mut().find(|o| o.id == r.id) {
@@ -315,10 +321,19 @@ impl App {
             after.extend(insert_regions.iter().cloned());
             let index = index_of(&after);
             let code_of_id: HashMap<&str, &str> = after.iter().map(|r| (r.id.as_str(), r.code.as_str())).collect();
+            let drawn: std::collections::HashSet<&str> =
+                after.iter().filter(|r| r.geometry.is_some()).map(|r| r.id.as_str()).collect();
             for c in self.store.list_cameras().await? {
                 let (Some(lon), Some(lat)) = (c.lon, c.lat) else { continue };
                 let now_in = index.locate(lon, lat).map(|g| g.id.clone());
-                if now_in != c.grid_id {
+                let was_in_changed = c.grid_id.as_deref().is_some_and(|g| changed.contains(g));
+                let now_in_changed = now_in.as_deref().is_some_and(|g| changed.contains(g));
+                if !was_in_changed && !now_in_changed {
+                    continue;
+                }
+                // A camera outside every polygon keeps a grid that has none (as when placed).
+                let keeps_undrawn = now_in.is_none() && c.grid_id.as_deref().is_some_and(|g| !drawn.contains(g));
+                if now_in != c.grid_id && !keeps_undrawn {
                     moves.push(CameraMove {
                         camera_id: c.id.clone(),
                         name: c.name.clone(),
@@ -337,6 +352,10 @@ impl App {
             gaps: plan.gaps.clone(),
             cameras_moved: moves,
         };
+        // An import that changes nothing writes nothing, not even an audit entry.
+        if report.created + report.updated == 0 && camera_grids.is_empty() {
+            return Ok(report);
+        }
         let changed: Vec<&str> =
             plan.regions.iter().filter(|p| p.change != Change::Unchanged).map(|p| p.code.as_str()).take(200).collect();
         self.record(
@@ -360,18 +379,16 @@ impl App {
             )
             .await?;
         }
-        if report.created + report.updated > 0 || !camera_grids.is_empty() {
-            self.store
-                .apply_region_import(&RegionImport {
-                    insert_regions: &insert_regions,
-                    update_regions: &update_regions,
-                    insert_units: &insert_units,
-                    update_units: &update_units,
-                    camera_grids: &camera_grids,
-                })
-                .await?;
-            self.invalidate_grid_index().await;
-        }
+        self.store
+            .apply_region_import(&RegionImport {
+                insert_regions: &insert_regions,
+                update_regions: &update_regions,
+                insert_units: &insert_units,
+                update_units: &update_units,
+                camera_grids: &camera_grids,
+            })
+            .await?;
+        self.invalidate_grid_index().await;
         Ok(report)
     }
 
@@ -402,9 +419,11 @@ impl App {
             let parent = RegionCode::parse(&r.code).ok().and_then(|c| c.parent()).map(|c| c.to_string());
             features.push(feature(&r.id, &r.code, &r.name, &r.level, parent, r.geometry.as_deref(), r.area_m2, datum));
         }
+        // Unit grids lie under communities: a grid's subtree holds none, even one sharing its code.
+        let units_under_root = root.as_ref().is_none_or(|r| r.as_str().len() <= 12);
         for u in self.store.list_unit_grids().await? {
             let community = &u.code[..12];
-            if !under(&u.code) || !readable(community) {
+            if !units_under_root || !under(&u.code) || !readable(community) {
                 continue;
             }
             features.push(feature(

@@ -107,6 +107,8 @@ pub struct App {
     pub grids: Arc<grids::GridCache>,
     /// Map tiles for the web app.
     pub map: grids::MapConfig,
+    /// Region imports run one at a time.
+    import_lock: Arc<tokio::sync::Mutex<()>>,
     checkpoints: Arc<audit::CheckpointState>,
 }
 
@@ -130,6 +132,7 @@ impl App {
             hls: Arc::default(),
             grids: Arc::default(),
             map: Default::default(),
+            import_lock: Arc::default(),
             checkpoints: Default::default(),
         }
     }

@@ -35,7 +35,12 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 pub fn parse_day(s: &str) -> Option<i64> {
     let mut it = s.split('-');
     let (y, m, d) = (it.next()?.parse().ok()?, it.next()?.parse().ok()?, it.next()?.parse().ok()?);
-    if it.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    if it.next().is_some() || !(1..=12).contains(&m) || d == 0 {
+        return None;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in_month = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m as usize - 1];
+    if d > days_in_month {
         return None;
     }
     Some(days_from_civil(y, m, d))
@@ -201,6 +206,9 @@ mod tests {
         assert_eq!(parse_day("2026-12-04"), Some(20_791));
         assert_eq!(parse_day("2024-02-29").unwrap() + 1, parse_day("2024-03-01").unwrap());
         assert_eq!(parse_day("2026-13-01"), None);
+        assert_eq!(parse_day("2026-02-29"), None, "not a leap year");
+        assert_eq!(parse_day("2026-04-31"), None);
+        assert!(parse_day("2028-02-29").is_some());
         assert_eq!(parse_day("2026-1"), None);
     }
 

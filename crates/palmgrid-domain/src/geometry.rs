@@ -69,10 +69,58 @@ fn polygon(v: &Value) -> Result<Polygon<f64>, GeometryError> {
     Ok(Polygon::new(exterior, holes))
 }
 
+/// Most positions one region's boundary may have. Validity checks compare segments pairwise,
+/// so an unbounded ring is a way to burn CPU; a hand-drawn grid has tens to hundreds.
+pub const MAX_POSITIONS: usize = 20_000;
+/// Most parts (polygons of a MultiPolygon, or rings of a polygon) one region may have.
+pub const MAX_PARTS: usize = 200;
+
+fn count_positions(geometry: &Value) -> (usize, usize) {
+    let Some(coords) = geometry.get("coordinates").and_then(Value::as_array) else { return (0, 0) };
+    let rings: Vec<&Value> = match geometry.get("type").and_then(Value::as_str) {
+        Some("MultiPolygon") => coords.iter().filter_map(Value::as_array).flatten().collect(),
+        _ => coords.iter().collect(),
+    };
+    let positions = rings.iter().filter_map(|r| r.as_array()).map(Vec::len).sum();
+    let parts = rings.len().max(coords.len());
+    (positions, parts)
+}
+
 /// Parses a GeoJSON `Polygon` or `MultiPolygon` geometry and checks that it is valid: closed
 /// rings of at least four positions, WGS-84 ranges, no self-intersection, holes inside
-/// their shell, parts not overlapping.
+/// their shell, parts not overlapping, and no more than [`MAX_POSITIONS`] and [`MAX_PARTS`].
 pub fn parse_area(geometry: &Value) -> Result<Area, GeometryError> {
+    let (positions, parts) = count_positions(geometry);
+    if positions > MAX_POSITIONS || parts > MAX_PARTS {
+        return Err(err(
+            "too_complex",
+            format!("{positions} positions in {parts} rings; a region may have at most {MAX_POSITIONS} in {MAX_PARTS}"),
+        ));
+    }
+    let area = parse_shape(geometry)?;
+    if let Some(problem) = area.validation_errors().into_iter().next() {
+        let text = problem.to_string();
+        let code = if text.contains("self-intersection") || text.contains("self intersection") {
+            "self_intersecting"
+        } else {
+            "invalid_geometry"
+        };
+        let message = if code == "self_intersecting" { format!("the boundary crosses itself ({text})") } else { text };
+        return Err(err(code, message));
+    }
+    if area.unsigned_area() == 0.0 {
+        return Err(err("invalid_geometry", "the polygon has no area"));
+    }
+    Ok(area)
+}
+
+/// Reads a geometry that was validated when it was stored (no validity checks: they cost
+/// far more than reading, and every map request reads every grid).
+pub fn read_stored_area(geometry: &Value) -> Option<Area> {
+    parse_shape(geometry).ok()
+}
+
+fn parse_shape(geometry: &Value) -> Result<Area, GeometryError> {
     let kind = geometry.get("type").and_then(Value::as_str).unwrap_or("");
     let coords =
         geometry.get("coordinates").ok_or_else(|| err("invalid_geometry", "the geometry has no coordinates"))?;
@@ -87,19 +135,6 @@ pub fn parse_area(geometry: &Value) -> Result<Area, GeometryError> {
             return Err(err("invalid_geometry", format!("a region must be a Polygon or MultiPolygon, not {other:?}")));
         }
     };
-    if let Some(problem) = area.validation_errors().into_iter().next() {
-        let text = problem.to_string();
-        let code = if text.contains("self-intersection") || text.contains("self intersection") {
-            "self_intersecting"
-        } else {
-            "invalid_geometry"
-        };
-        let message = if code == "self_intersecting" { format!("the boundary crosses itself ({text})") } else { text };
-        return Err(err(code, message));
-    }
-    if area.unsigned_area() == 0.0 {
-        return Err(err("invalid_geometry", "the polygon has no area"));
-    }
     Ok(area)
 }
 
@@ -234,6 +269,9 @@ mod tests {
         assert_eq!(parse_area(&projected).unwrap_err().code, "coordinate_out_of_range");
         let point = json!({"type": "Point", "coordinates": [112.6, 26.9]});
         assert_eq!(parse_area(&point).unwrap_err().code, "invalid_geometry");
+        let huge: Vec<[f64; 2]> = (0..=MAX_POSITIONS).map(|i| [i as f64 * 1e-6, (i % 2) as f64 * 1e-6]).collect();
+        let huge = json!({"type": "Polygon", "coordinates": [huge]});
+        assert_eq!(parse_area(&huge).unwrap_err().code, "too_complex");
         let flat = json!({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [2, 2], [0, 0]]]});
         assert!(parse_area(&flat).is_err());
         assert!(parse_area(&square(112.6, 26.9, 0.001)).is_ok());

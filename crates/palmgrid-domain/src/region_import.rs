@@ -289,6 +289,14 @@ pub fn plan(fc: &Value, existing: &[ExistingRegion]) -> Result<ImportPlan, Vec<I
             ));
             continue;
         }
+        // A feature without geometry leaves a stored area as it is (a names-only file must
+        // not erase boundaries).
+        let mut p = p;
+        if p.area.is_none()
+            && let Some(e) = stored.get(&key)
+        {
+            p.area = e.area.clone();
+        }
         first_at.insert(key, parsed.len());
         parsed.push(p);
     }
@@ -358,39 +366,46 @@ pub fn plan(fc: &Value, existing: &[ExistingRegion]) -> Result<ImportPlan, Vec<I
         }
     }
 
-    // Siblings must not overlap (touching along a boundary is fine).
+    // Siblings must not overlap (touching along a boundary is fine). Only pairs with a
+    // feature of the file are checked, found through an R-tree of their boxes.
     for children in families.values() {
         let with_area: Vec<(&Key, Option<usize>, &Area)> =
             children.iter().filter_map(|(k, f)| final_area(k).map(|a| (k, *f, a))).collect();
-        let boxes: Vec<_> = with_area.iter().map(|(_, _, a)| geo::BoundingRect::bounding_rect(*a)).collect();
-        for j in 0..with_area.len() {
-            for i in 0..j {
-                let (ki, fi, ai) = with_area[i];
-                let (kj, fj, aj) = with_area[j];
-                if fi.is_none() && fj.is_none() {
-                    continue; // both stored and untouched: not this import's doing
-                }
-                let (Some(bi), Some(bj)) = (boxes[i], boxes[j]) else { continue };
-                let disjoint = bi.max().x < bj.min().x
-                    || bj.max().x < bi.min().x
-                    || bi.max().y < bj.min().y
-                    || bj.max().y < bi.min().y;
-                if disjoint || !geometry::overlaps(ai, aj) {
+        if !with_area.iter().any(|(_, f, _)| f.is_some()) {
+            continue;
+        }
+        let boxes: Vec<Option<rstar::AABB<[f64; 2]>>> = with_area
+            .iter()
+            .map(|(_, _, a)| {
+                geo::BoundingRect::bounding_rect(*a)
+                    .map(|r| rstar::AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
+            })
+            .collect();
+        let tree = rstar::RTree::bulk_load(
+            boxes
+                .iter()
+                .enumerate()
+                .filter_map(|(i, b)| {
+                    b.map(|b| rstar::primitives::GeomWithData::new(rstar::primitives::Rectangle::from_aabb(b), i))
+                })
+                .collect(),
+        );
+        for (i, (ki, fi, ai)) in with_area.iter().enumerate() {
+            let (Some(at), Some(bi)) = (fi, boxes[i]) else { continue };
+            for c in tree.locate_in_envelope_intersecting(&bi) {
+                let (kj, fj, aj) = with_area[c.data];
+                // Each pair once: reported on the later feature of the file.
+                if c.data == i || fj.is_some_and(|fj| fj > *at) {
                     continue;
                 }
-                // Report on the later feature of the file, naming the other.
-                let (at, this, other) = match (fi, fj) {
-                    (Some(a), Some(b)) if a > b => (a, ki, kj),
-                    (_, Some(b)) => (b, kj, ki),
-                    (Some(a), None) => (a, ki, kj),
-                    (None, None) => unreachable!(),
-                };
-                problems.push(problem(
-                    at,
-                    Some(&this.1),
-                    "overlaps_sibling",
-                    format!("{} overlaps its sibling {}", this.1, other.1),
-                ));
+                if geometry::overlaps(ai, aj) {
+                    problems.push(problem(
+                        *at,
+                        Some(&ki.1),
+                        "overlaps_sibling",
+                        format!("{} overlaps its sibling {}", ki.1, kj.1),
+                    ));
+                }
             }
         }
     }
@@ -405,16 +420,22 @@ pub fn plan(fc: &Value, existing: &[ExistingRegion]) -> Result<ImportPlan, Vec<I
     for ((parent, unit), children) in &families {
         let touched = in_file.contains_key(&(false, parent.clone())) || children.iter().any(|(_, f)| f.is_some());
         let Some(outer) = final_area(&(false, parent.clone())).filter(|_| touched) else { continue };
-        let parts: Vec<&Area> = children.iter().filter_map(|(k, _)| final_area(k)).collect();
-        let gap = geometry::uncovered_m2(outer, &parts);
+        // The children are inside the parent and do not overlap (checked above), so the
+        // share they leave uncovered is a difference of areas. Planar areas add up exactly
+        // (geodesic ones do not over shapes with non-geodesic edges); the share is then
+        // applied to the geodesic area.
+        let covered: f64 = children.iter().filter_map(|(k, _)| final_area(k)).map(geo::Area::unsigned_area).sum();
+        let planar = geo::Area::unsigned_area(outer);
+        let share = if planar > 0.0 { ((planar - covered) / planar).max(0.0) } else { 0.0 };
+        let whole = geometry::area_m2(outer);
+        let gap = share * whole;
         if gap >= MIN_GAP_M2 {
-            let whole = geometry::area_m2(outer);
             let layer = match children.first() {
                 Some((k, _)) if k.0 => "unit_grid",
                 _ => parent_child_layer(parent),
             };
             let _ = unit;
-            gaps.push(Gap { parent_code: parent.clone(), layer, area_m2: gap.round(), share: gap / whole });
+            gaps.push(Gap { parent_code: parent.clone(), layer, area_m2: gap.round(), share });
         }
     }
 
@@ -583,6 +604,16 @@ mod tests {
         // A unit grid may overlap governance grids: they are different layers.
         let unit = vec![feature("430407001001002", "unit_grid", rect(0.5, 0.5, 1.5, 1.0))];
         assert!(plan(&fc(unit), &existing).is_ok());
+    }
+
+    #[test]
+    fn a_feature_without_geometry_keeps_the_stored_area() {
+        let first = plan(&fc(good()), &[]).unwrap();
+        let mut names_only = feature("430407001001", "community", Value::Null);
+        names_only["properties"]["name"] = json!("牛角巷社区");
+        let p = plan(&fc(vec![names_only]), &stored(&first)).unwrap();
+        assert_eq!(p.regions[0].change, Change::Update, "the name changed");
+        assert_eq!(p.regions[0].geometry, first.regions[2].geometry, "the polygon stays");
     }
 
     #[test]

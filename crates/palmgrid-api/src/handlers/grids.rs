@@ -22,7 +22,7 @@ pub async fn import(
     a: Authed,
     Json(fc): Json<serde_json::Value>,
 ) -> ApiResult<Json<ImportReportView>> {
-    Ok(Json(state.app.import_regions(&a.session, &a.ctx, &fc).await?.into()))
+    Ok(Json(state.app.import_regions(&a.session, &a.ctx, fc).await?.into()))
 }
 
 /// Export a subtree of regions (with unit grids) as a GeoJSON FeatureCollection that the

@@ -1037,6 +1037,10 @@ http_test!(region_import_is_all_or_nothing_names_each_bad_feature_and_is_idempot
         .collect();
     let target = format!("camera:{camera}");
     assert_eq!(moves, [(target.as_str(), "430407002002002")], "{log}");
+    // Imports that change nothing write nothing, not even an audit entry: the demo seeding,
+    // the first import and the boundary move are the only three.
+    let (_, log) = t.call(Method::GET, "/api/v1/audit?action=region.import&limit=50", Some(&auditor), None).await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 3, "{log}");
 
     // Only admins import; a camera's explicit grid must agree with its location.
     let (s, _) = t.call(Method::POST, "/api/v1/regions/import", Some(&officer), Some(new_community(112.6175))).await;
