@@ -9,6 +9,7 @@ pub mod authz;
 pub mod calendar;
 pub mod camera;
 pub mod case;
+pub mod case_metrics;
 pub mod category;
 pub mod clock;
 pub mod gcj02;
