@@ -454,6 +454,16 @@ impl App {
     /// The grids a session may read, with their officers and what needs attention, and the
     /// cameras it may list, for the map. Coordinates in `datum`.
     pub async fn map_grids(&self, s: &Session, datum: Datum) -> Result<(Vec<MapGrid>, Vec<CameraRow>)> {
+        self.grids_for_map(s, datum, None).await
+    }
+
+    /// The map's grids, or only the grid `only` (a grid sheet need not build the whole map).
+    async fn grids_for_map(
+        &self,
+        s: &Session,
+        datum: Datum,
+        only: Option<&str>,
+    ) -> Result<(Vec<MapGrid>, Vec<CameraRow>)> {
         let regions = self.store.list_regions().await?;
         let names: HashMap<&str, &str> = regions.iter().map(|r| (r.code.as_str(), r.name.as_str())).collect();
         let staff = self.responsible_by_region().await?;
@@ -464,7 +474,8 @@ impl App {
         };
         let me = s.actor.user_id.to_string();
         let mut grids = Vec::new();
-        for r in regions.iter().filter(|r| level_of(r) == Some(RegionLevel::Grid)) {
+        let wanted = |r: &&RegionRow| level_of(r) == Some(RegionLevel::Grid) && only.is_none_or(|id| r.id == id);
+        for r in regions.iter().filter(wanted) {
             let Ok(code) = RegionCode::parse(&r.code) else { continue };
             if self.authorize(s, Action::ReadRegion, &Resource::Region(Some(code.clone()))).is_err() {
                 continue;
@@ -506,8 +517,8 @@ impl App {
         if level_of(&row) != Some(RegionLevel::Grid) {
             return Err(AppError::NotFound);
         }
-        let (grids, cameras) = self.map_grids(s, datum).await?;
-        let grid = grids.into_iter().find(|g| g.grid.id == row.id).ok_or(AppError::NotFound)?;
+        let (grids, cameras) = self.grids_for_map(s, datum, Some(&row.id)).await?;
+        let grid = grids.into_iter().next().ok_or(AppError::NotFound)?;
         let cameras = cameras.into_iter().filter(|c| c.grid_id.as_deref() == Some(&row.id)).collect();
         Ok((grid, cameras))
     }
