@@ -6,13 +6,15 @@
 //!     same sources (one ffmpeg per camera, as an NVR built on ffmpeg runs it);
 //! (c) one camera to 200 WebSocket viewers: server CPU, and the delay from the camera
 //!     publishing a frame to each viewer receiving it;
-//! (d) point → grid for 100,000 points among 10,000 grids, beside shapely's STRtree.
+//! (d) point → grid for 100,000 points among 10,000 grids, beside shapely's STRtree;
+//! (e) community chat: one message to 2,000 connected members, beside a bare Node `ws`
+//!     broadcast server.
 //!
 //! The cameras are served by this process (a 720p25, 2 Mbit/s, GOP 50 H.264 clip made by
 //! ffmpeg/libx264 with noise, so the bitrate is that of a real street camera); palmgrid
 //! (`serve`, release build) runs as its own process, so its CPU is read from /proc alone.
 //!
-//! `cargo build --release && cargo run --release -p palmgrid-bench -- [--only a,b,c,d] [--seconds 30]`
+//! `cargo build --release && cargo run --release -p palmgrid-bench -- [--only a,b,c,d,e] [--seconds 30]`
 
 use anyhow::{Context, Result, bail};
 use bytes::Bytes;
@@ -30,6 +32,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
+mod chat;
 mod grids;
 
 const MAX_CAMERAS: usize = 32;
@@ -40,15 +43,17 @@ struct Args {
     bin: PathBuf,
     cameras: Vec<usize>,
     viewers: usize,
+    members: usize,
 }
 
 fn args() -> Result<Args> {
     let mut a = Args {
-        only: "a,b,c,d".into(),
+        only: "a,b,c,d,e".into(),
         seconds: 30,
         bin: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/palmgrid")),
         cameras: vec![1, 8, 32],
         viewers: 200,
+        members: 2000,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -59,6 +64,7 @@ fn args() -> Result<Args> {
             "--bin" => a.bin = v.into(),
             "--cameras" => a.cameras = v.split(',').map(|n| n.parse()).collect::<Result<_, _>>()?,
             "--viewers" => a.viewers = v.parse()?,
+            "--members" => a.members = v.parse()?,
             _ => bail!("unknown option {k}"),
         }
     }
@@ -437,6 +443,9 @@ async fn main() -> Result<()> {
     let a = args()?;
     if a.only.contains('d') {
         grids::bench()?;
+    }
+    if a.only.contains('e') {
+        chat::bench(&a.bin, a.members).await?;
     }
     if !a.only.contains(['a', 'b', 'c']) {
         return Ok(());

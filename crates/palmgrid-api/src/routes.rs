@@ -1,7 +1,7 @@
 //! Every route of the server, in one place. API routes are registered through
 //! `utoipa_axum::routes!`, so a route cannot exist without its OpenAPI entry.
 
-use crate::handlers::{audit, auth, cameras, grids, live, recordings, regions, users};
+use crate::handlers::{audit, auth, cameras, cases, community, grids, live, open311, recordings, regions, users};
 use crate::views::HealthView;
 use crate::{ApiState, web};
 use axum::Router;
@@ -17,6 +17,8 @@ use utoipa_axum::routes;
 
 /// Largest JSON body accepted by the API.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest evidence photo upload (the app checks the photo's own limit).
+pub const MAX_PHOTO_UPLOAD_BYTES: usize = 9 * 1024 * 1024;
 /// Largest region import (a district's unit grids run to megabytes of GeoJSON).
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
 
@@ -64,8 +66,20 @@ fn import_router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new().routes(routes!(grids::import))
 }
 
+fn photo_router() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::new().routes(routes!(cases::add_photo))
+}
+
 fn api_router() -> OpenApiRouter<ApiState> {
-    limited_router().merge(import_router())
+    limited_router().merge(import_router()).merge(photo_router())
+}
+
+/// Open311 GeoReport v2: its own paths and error bodies, outside the OpenAPI document.
+fn open311_router() -> Router<ApiState> {
+    Router::new()
+        .route("/open311/v2/services.json", get(open311::services))
+        .route("/open311/v2/requests.json", get(open311::requests).post(open311::requests))
+        .route("/open311/v2/requests/{file}", get(open311::request))
 }
 
 fn limited_router() -> OpenApiRouter<ApiState> {
@@ -94,8 +108,51 @@ fn limited_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(live::live_m3u8))
         .routes(routes!(live::hls_part))
         .routes(routes!(live::snapshot))
+        .routes(routes!(live::masked_snapshot))
+        .routes(routes!(cameras::get_privacy_mask, cameras::set_privacy_mask))
         .routes(routes!(recordings::recording_mp4))
         .routes(routes!(recordings::timeline))
+        .routes(routes!(cases::categories))
+        .routes(routes!(cases::list, cases::report))
+        .routes(routes!(cases::get))
+        .routes(routes!(cases::act))
+        .routes(routes!(cases::add_video))
+        .routes(routes!(cases::photo))
+        .routes(routes!(cases::metrics))
+        .routes(routes!(cases::notifications))
+        .routes(routes!(cases::read_notifications))
+        .routes(routes!(cases::notifications_ws))
+        .routes(routes!(cases::create_api_key))
+        .routes(routes!(cases::set_route))
+        .routes(routes!(cases::add_member, cases::remove_member))
+        .routes(routes!(community::list_topics, community::create_topic))
+        .routes(routes!(community::get_topic))
+        .routes(routes!(community::topic_evidence))
+        .routes(routes!(community::comment))
+        .routes(routes!(community::move_topic))
+        .routes(routes!(community::open_poll))
+        .routes(routes!(community::vote))
+        .routes(routes!(community::decide))
+        .routes(routes!(community::create_action_item))
+        .routes(routes!(community::get_action_item))
+        .routes(routes!(community::update_action_item))
+        .routes(routes!(community::board))
+        .routes(routes!(community::report_comment))
+        .routes(routes!(community::moderate_comment))
+        .routes(routes!(community::appeal_comment))
+        .routes(routes!(community::register_mediation))
+        .routes(routes!(community::my_mediations))
+        .routes(routes!(community::get_mediation))
+        .routes(routes!(community::mediation_step))
+        .routes(routes!(community::list_notices, community::post_notice))
+        .routes(routes!(community::read_notice))
+        .routes(routes!(community::notice_receipts))
+        .routes(routes!(community::issue_invite))
+        .routes(routes!(community::join))
+        .routes(routes!(community::join_requests))
+        .routes(routes!(community::decide_join))
+        .routes(routes!(community::chat_history, community::chat_post))
+        .routes(routes!(community::chat_ws))
 }
 
 /// The OpenAPI document (built once).
@@ -107,10 +164,13 @@ pub fn openapi() -> &'static utoipa::openapi::OpenApi {
 pub fn router(state: ApiState) -> Router {
     let (api, _) = limited_router().split_for_parts();
     let (import, _) = import_router().split_for_parts();
+    let (photos, _) = photo_router().split_for_parts();
     let _ = openapi();
     let api = api
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .merge(import.layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)))
+        .merge(photos.layer(DefaultBodyLimit::max(MAX_PHOTO_UPLOAD_BYTES)))
+        .merge(open311_router().layer(DefaultBodyLimit::max(MAX_BODY_BYTES)))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     let tiles = state.app.map.tile_url.as_deref().and_then(tile_origin);
     with_security_headers(

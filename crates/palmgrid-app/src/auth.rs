@@ -13,7 +13,6 @@ use palmgrid_domain::authz::{Actor, Grant};
 use palmgrid_domain::{RegionCode, Role, UserId, totp};
 use palmgrid_store::{MembershipRow, SessionRow, UserRow};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 /// An authenticated request's identity.
 #[derive(Debug, Clone)]
@@ -50,7 +49,7 @@ pub struct LoginOutcome {
 }
 
 pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    crate::cases::sha256_hex(token.as_bytes())
 }
 
 /// Lower-cased, trimmed user name; the key for lookups and lockouts.

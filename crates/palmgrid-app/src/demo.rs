@@ -23,7 +23,16 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
     ("officer", "网格员 李敏", Role::GridOfficer, Some("430407001001001")),
     ("resident", "居民 王芳", Role::Resident, Some("430407001001")),
     ("auditor", "审计员 赵强", Role::Auditor, Some("430407")),
+    ("secretary", "社区书记 陈刚", Role::CommunitySecretary, Some("430407001001")),
+    ("supervision", "监督中心 周静", Role::SupervisionOperator, Some("430407")),
+    ("command", "指挥中心 刘洋", Role::CommandOperator, Some("430407")),
+    ("sanitation", "环卫处置 黄伟", Role::DepartmentHandler, Some("430407")),
+    ("traffic", "交通处置 孙丽", Role::DepartmentHandler, Some("430407")),
+    ("property", "物业经理 吴敏", Role::PropertyManager, Some("430407001001")),
 ];
+
+/// Department of each demo handler account.
+pub const DEMO_DEPARTMENTS: &[(&str, &str)] = &[("sanitation", "sanitation"), ("traffic", "traffic")];
 
 /// Creates whatever of the demo district and accounts does not exist yet.
 pub async fn seed(app: &App) -> Result<()> {
@@ -40,6 +49,11 @@ pub async fn seed(app: &App) -> Result<()> {
             password: DEMO_PASSWORD.into(),
         };
         app.bootstrap_user(&new, *role, *region).await?;
+    }
+    for (username, department) in DEMO_DEPARTMENTS {
+        if let Some(u) = app.store.user_by_username(username).await? {
+            app.store.add_department_member(department, &u.id, app.now_ms()).await?;
+        }
     }
     Ok(())
 }
@@ -119,4 +133,69 @@ pub async fn seed_cameras(app: &App, cameras: &[(String, String, String)]) -> Re
         }
     }
     Ok(())
+}
+
+/// A few cases at different steps of the loop, so the 事件 tab has something to show on a
+/// first start. Only when there is no case yet; each goes through the same workflow (and the
+/// same audit and notifications) as a user's, as the demo accounts.
+pub async fn seed_cases(app: &App) -> Result<usize> {
+    use crate::cases::{CaseCommand, NewCase};
+    let none_yet = app.store.list_cases(&palmgrid_store::CaseFilter { limit: 1, ..Default::default() }).await?;
+    if !none_yet.is_empty() {
+        return Ok(0);
+    }
+    let ctx = RequestCtx::local(Zone::Internet);
+    let mut s = std::collections::HashMap::new();
+    for u in ["officer", "resident", "supervision", "command", "sanitation"] {
+        s.insert(u, app.login(&ctx, u, DEMO_PASSWORD, None).await?.session);
+    }
+    let at = |n: usize| (Some(DEMO_CAMERA_LOCATIONS[n].0), Some(DEMO_CAMERA_LOCATIONS[n].1));
+    let report = |who: &'static str, category: &str, description: &str, n: usize| {
+        let (lon, lat) = at(n);
+        let new =
+            NewCase { category: category.into(), description: description.into(), lon, lat, ..Default::default() };
+        let session = s[who].clone();
+        async move { app.report_case(&session, new).await.map(|r| r.case.row.id) }
+    };
+    let act = |who: &'static str, id: String, action: &str, rating: Option<i64>| {
+        let cmd = CaseCommand { action: action.into(), rating, ..Default::default() };
+        let session = s[who].clone();
+        async move { app.act_on_case(&session, &id, cmd).await.map(|_| ()) }
+    };
+    // Being handled by 环卫.
+    let a = report("officer", "E0101", "垃圾桶旁堆放生活垃圾约两平方米", 1).await?;
+    act("supervision", a.clone(), "register", None).await?;
+    act("command", a.clone(), "dispatch", None).await?;
+    act("sanitation", a, "accept", None).await?;
+    // Waiting for the supervision centre.
+    report("officer", "E0401", "早市摊贩占用人行道经营，行人绕行", 2).await?;
+    // The whole loop, rated by the resident who reported it.
+    let c = report("resident", "E0103", "路面有油污，长约十五米，雨天易滑倒", 0).await?;
+    for (who, action) in [
+        ("supervision", "register"),
+        ("command", "dispatch"),
+        ("sanitation", "accept"),
+        ("sanitation", "feedback"),
+        ("officer", "check_pass"),
+        ("supervision", "close"),
+    ] {
+        act(who, c.clone(), action, None).await?;
+    }
+    act("resident", c, "rate", Some(5)).await?;
+    // A hotline call, filed and waiting for dispatch.
+    let hotline = NewCase {
+        source: Some("hotline".into()),
+        category: "C0102".into(),
+        description: "人民路路口路灯连续三晚不亮".into(),
+        grid_code: Some(DEMO_CAMERA_GRIDS[4].into()),
+        caller_name: Some("刘女士".into()),
+        contact: Some("13700000000".into()),
+        ..Default::default()
+    };
+    let d = app.report_case(&s["command"], hotline).await?.case.row.id;
+    act("supervision", d, "register", None).await?;
+    for session in s.values() {
+        app.logout(session, &ctx).await?;
+    }
+    Ok(4)
 }

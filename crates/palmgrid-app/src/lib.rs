@@ -6,10 +6,15 @@
 pub mod audit;
 pub mod auth;
 pub mod cameras;
+pub mod case_metrics;
+pub mod cases;
+pub mod community;
 pub mod demo;
 mod error;
 pub mod grids;
 pub mod live;
+pub mod open311;
+pub mod photo;
 pub mod recordings;
 pub mod regions;
 pub mod rtsp;
@@ -107,6 +112,12 @@ pub struct App {
     pub grids: Arc<grids::GridCache>,
     /// Map tiles for the web app.
     pub map: grids::MapConfig,
+    /// Categories, calendar and duplicate rules of the case workflow.
+    pub cases: Arc<cases::CaseConfig>,
+    /// New notifications, for WebSocket push.
+    pub notifier: cases::Notifier,
+    /// Community chat rooms with their connected members.
+    pub chat: Arc<community::ChatRooms>,
     /// Region imports run one at a time.
     import_lock: Arc<tokio::sync::Mutex<()>>,
     checkpoints: Arc<audit::CheckpointState>,
@@ -132,6 +143,9 @@ impl App {
             hls: Arc::default(),
             grids: Arc::default(),
             map: Default::default(),
+            cases: Arc::default(),
+            notifier: Default::default(),
+            chat: Arc::default(),
             import_lock: Arc::default(),
             checkpoints: Default::default(),
         }

@@ -4,10 +4,12 @@
 use crate::{App, AppError, RequestCtx, Result, Session};
 use palmgrid_domain::audit::RESULT_OK;
 use palmgrid_domain::authz::Action;
+use palmgrid_domain::privacy::PrivacyMask;
 use palmgrid_ingest::manager::StreamKind;
 use palmgrid_ingest::rtsp::{RtpTransport, RtspSource};
 use palmgrid_media::hls::HlsStream;
 use palmgrid_media::hub::Subscription;
+use palmgrid_media::snapshot::Picture;
 use palmgrid_store::CameraRow;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -209,9 +211,89 @@ impl App {
     /// A JPEG of the latest keyframe, audited like a live view. Starts the pull if the
     /// camera is idle and waits up to 10 s for a keyframe.
     pub async fn snapshot(&self, s: &Session, ctx: &RequestCtx, camera_id: &str, purpose: &str) -> Result<Vec<u8>> {
+        let (_, picture) = self.latest_picture(s, ctx, camera_id, purpose, false).await?;
+        tokio::task::spawn_blocking(move || palmgrid_media::snapshot::to_jpeg(&picture, 85))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::Unavailable(e.to_string()))
+    }
+
+    /// A PNG of the latest keyframe with the camera's privacy regions filled solid
+    /// ([`palmgrid_domain::privacy::FILL`]); lossless, so no masked pixel keeps a trace of
+    /// the picture. This is the only picture of a camera that may leave the video module
+    /// (as evidence for a community topic). Audited like a snapshot.
+    pub async fn masked_snapshot(
+        &self,
+        s: &Session,
+        ctx: &RequestCtx,
+        camera_id: &str,
+        purpose: &str,
+    ) -> Result<Vec<u8>> {
+        let (mask, mut picture) = self.latest_picture(s, ctx, camera_id, purpose, true).await?;
+        tokio::task::spawn_blocking(move || {
+            mask.apply_rgb(&mut picture.rgb, picture.width, picture.height);
+            palmgrid_media::snapshot::to_png(&picture)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Unavailable(e.to_string()))
+    }
+
+    /// A camera's privacy regions (anyone who may list the camera).
+    pub async fn privacy_mask(&self, s: &Session, camera_id: &str) -> Result<PrivacyMask> {
+        let row = self.get_camera(s, camera_id).await?;
+        self.stored_mask(&row.id).await
+    }
+
+    async fn stored_mask(&self, camera_id: &str) -> Result<PrivacyMask> {
+        match self.store.camera_privacy_mask(camera_id).await? {
+            None => Ok(PrivacyMask::default()),
+            Some(json) => {
+                serde_json::from_str(&json).map_err(|e| AppError::Internal(format!("stored privacy mask: {e}")))
+            }
+        }
+    }
+
+    /// Replaces a camera's privacy regions (camera administrators; audited).
+    pub async fn set_privacy_mask(
+        &self,
+        s: &Session,
+        ctx: &RequestCtx,
+        camera_id: &str,
+        mask: PrivacyMask,
+    ) -> Result<()> {
+        let row = self.get_camera(s, camera_id).await?;
+        self.authorize_camera(s, Action::ManageCameras, &row)?;
+        mask.check().map_err(|p| AppError::Validation(p.join("; ")))?;
+        let json = serde_json::to_string(&mask).map_err(|e| AppError::Internal(e.to_string()))?;
+        self.record(
+            &s.into(),
+            ctx,
+            "camera.privacy_mask",
+            &format!("camera:{}", row.id),
+            RESULT_OK,
+            json!({"camera": row.name, "regions": mask.regions.len()}),
+        )
+        .await?;
+        let stored = if mask.regions.is_empty() { None } else { Some(json.as_str()) };
+        self.store.set_camera_privacy_mask(&row.id, stored, self.now_ms()).await?;
+        Ok(())
+    }
+
+    /// The latest keyframe of a camera the session may take snapshots of, decoded, after
+    /// auditing the access; with the camera's privacy regions.
+    async fn latest_picture(
+        &self,
+        s: &Session,
+        ctx: &RequestCtx,
+        camera_id: &str,
+        purpose: &str,
+        masked: bool,
+    ) -> Result<(PrivacyMask, Picture)> {
         let row = self.store.camera(camera_id).await?.ok_or(AppError::NotFound)?;
         self.authorize_camera(s, Action::ViewSnapshot, &row)?;
         let purpose = check_purpose(purpose)?;
+        let mask = self.stored_mask(&row.id).await?;
         let kind = if row.sub_url.is_some() { StreamKind::Sub } else { StreamKind::Main };
         if !self.media.has(&row.id, kind) {
             self.sync_camera(&row).await?;
@@ -222,7 +304,7 @@ impl App {
             "video.snapshot",
             &format!("camera:{}", row.id),
             RESULT_OK,
-            json!({"camera": row.name, "at_ms": self.now_ms(), "purpose": purpose}),
+            json!({"camera": row.name, "at_ms": self.now_ms(), "purpose": purpose, "masked": masked}),
         )
         .await?;
         // Holding a subscription keeps the pull alive while we wait.
@@ -238,9 +320,10 @@ impl App {
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         };
-        tokio::task::spawn_blocking(move || palmgrid_media::snapshot::keyframe_to_jpeg(&params, &key, 85))
+        let picture = tokio::task::spawn_blocking(move || palmgrid_media::snapshot::keyframe_rgb(&params, &key))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?
-            .map_err(|e| AppError::Unavailable(e.to_string()))
+            .map_err(|e| AppError::Unavailable(e.to_string()))?;
+        Ok((mask, picture))
     }
 }

@@ -20,7 +20,14 @@ pub struct NewUser {
 
 impl App {
     /// Creates a user with validated name and password; no authorisation (callers check).
-    async fn insert_user(&self, new: &NewUser) -> Result<UserRow> {
+    pub(crate) async fn insert_user(&self, new: &NewUser) -> Result<UserRow> {
+        let row = self.new_user_row(new).await?;
+        self.store.insert_user(&row).await?;
+        Ok(row)
+    }
+
+    /// A checked account row (name and password policy, hashed password), not yet stored.
+    pub(crate) async fn new_user_row(&self, new: &NewUser) -> Result<UserRow> {
         let username = validate_username(&new.username)?;
         check_password(&username, &new.password).map_err(|e| AppError::Validation(e.to_string()))?;
         let display_name = new.display_name.trim();
@@ -40,7 +47,6 @@ impl App {
             created_ms: now,
             updated_ms: now,
         };
-        self.store.insert_user(&row).await?;
         Ok(row)
     }
 

@@ -87,10 +87,31 @@ pub enum Action {
     ViewRecording,
     ViewSnapshot,
     ManageCameras,
+    /// Report a problem located in a grid (上报): anyone but an auditor, anywhere, like a
+    /// call to 12345.
+    ReportCase,
+    /// Enter a case for someone else: a hotline call or an assignment from above.
+    EnterCase,
+    /// See a case, its timeline and evidence. What one may *do* to a visible case is
+    /// decided by `case::decide`.
+    ReadCase,
+    /// Read the case metrics of a region.
+    ReadCaseMetrics,
+    /// The routing matrix, department members and API keys for other systems.
+    ManageCaseSettings,
+    /// Read a community space: its topics, comments, polls, action items and board.
+    ReadCommunity,
+    /// Comment on topics and vote in polls (the community's residents and units).
+    TakePart,
+    /// Set topics, move their phases, record decisions and make action items; register
+    /// mediation cases.
+    ManageTopics,
+    /// See a mediation case: only its parties and its mediator, whatever their role.
+    ReadMediation,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 22] = [
         Action::ReadSelf,
         Action::OpenModule,
         Action::ReadRegion,
@@ -104,6 +125,15 @@ impl Action {
         Action::ViewRecording,
         Action::ViewSnapshot,
         Action::ManageCameras,
+        Action::ReportCase,
+        Action::EnterCase,
+        Action::ReadCase,
+        Action::ReadCaseMetrics,
+        Action::ManageCaseSettings,
+        Action::ReadCommunity,
+        Action::TakePart,
+        Action::ManageTopics,
+        Action::ReadMediation,
     ];
 }
 
@@ -126,6 +156,22 @@ pub enum Resource {
     Camera {
         region: Option<RegionCode>,
         zone: Zone,
+    },
+    /// A case in a grid (or, reported outside every grid, in none), and who the actor is to it.
+    Case {
+        region: Option<RegionCode>,
+        /// The actor reported it.
+        reporter: bool,
+        /// The actor handles cases for its lead or an assisting department.
+        department: bool,
+    },
+    /// Case settings (routing, departments, API keys) of a region subtree.
+    CaseSettings(Option<RegionCode>),
+    /// A community space (the community region).
+    Community(RegionCode),
+    /// A mediation case, and whether the actor is one of its parties or its mediator.
+    Mediation {
+        involved: bool,
     },
 }
 
@@ -153,6 +199,17 @@ const VIDEO_ROLES: [Role; 5] = [
     Role::GridOfficer,
 ];
 
+/// Roles that belong to community spaces (社区 module).
+const COMMUNITY_ROLES: [Role; 7] = [
+    Role::DistrictAdmin,
+    Role::CommunitySecretary,
+    Role::GridOfficer,
+    Role::PropertyManager,
+    Role::LocalUnit,
+    Role::SocialOrg,
+    Role::Resident,
+];
+
 /// The single authorisation decision.
 pub fn can(actor: &Actor, action: Action, resource: &Resource) -> Decision {
     if let Resource::Camera { zone, .. } = resource
@@ -173,10 +230,7 @@ fn grant_allows(g: &Grant, action: Action, resource: &Resource) -> bool {
         (A::OpenModule, R::Module(m)) => match m {
             Module::Video => VIDEO_ROLES.contains(&g.role) || g.role == PoliceViewer,
             Module::Cases => g.role != Auditor,
-            Module::Community => matches!(
-                g.role,
-                DistrictAdmin | CommunitySecretary | GridOfficer | PropertyManager | LocalUnit | SocialOrg | Resident
-            ),
+            Module::Community => COMMUNITY_ROLES.contains(&g.role),
         },
         (A::ReadRegion, R::Region(Some(code))) => g.sees_region(code),
         (A::LocateGrid, R::Region(Some(_))) => true,
@@ -195,6 +249,32 @@ fn grant_allows(g: &Grant, action: Action, resource: &Resource) -> bool {
             role_ok && g.covers(region.as_ref())
         }
         (A::ManageCameras, R::Camera { region, .. }) => g.role == DistrictAdmin && g.covers(region.as_ref()),
+        (A::ReportCase, R::Region(Some(_))) => g.role != Auditor,
+        (A::EnterCase, R::Region(Some(code))) => {
+            matches!(g.role, DistrictAdmin | CommandOperator | SupervisionOperator) && g.covers(Some(code))
+        }
+        // Staff of the case's area see it; a department's handlers see the cases their
+        // department leads or assists in their area; a reporter sees their own report.
+        (A::ReadCase, R::Case { region, reporter, department }) => {
+            *reporter && g.role != Auditor
+                || (VIDEO_ROLES.contains(&g.role) || g.role == DepartmentHandler && *department)
+                    && g.covers(region.as_ref())
+        }
+        (A::ReadCaseMetrics, R::Region(Some(code))) => VIDEO_ROLES.contains(&g.role) && g.covers(Some(code)),
+        (A::ManageCaseSettings, R::CaseSettings(code)) => g.role == DistrictAdmin && g.covers(code.as_ref()),
+        // A member of a community space holds a community role over the community, above it
+        // (admins) or inside it (an officer's grid).
+        (A::ReadCommunity, R::Community(code)) => COMMUNITY_ROLES.contains(&g.role) && g.sees_region(code),
+        // Taking part is for the community's people and units; staff run the space.
+        (A::TakePart, R::Community(code)) => {
+            matches!(g.role, Resident | PropertyManager | LocalUnit | SocialOrg) && g.sees_region(code)
+        }
+        (A::ManageTopics, R::Community(code)) => match g.role {
+            DistrictAdmin | CommunitySecretary => g.covers(Some(code)),
+            GridOfficer => g.sees_region(code),
+            _ => false,
+        },
+        (A::ReadMediation, R::Mediation { involved }) => *involved && g.role != Auditor,
         _ => false,
     }
 }
@@ -271,6 +351,43 @@ pub fn render_matrix() -> String {
         }
         v.push((Action::ManageCameras, "camera in scope", cam(&grid, Zone::Contractor), Zone::Internet));
         v.push((Action::ManageCameras, "camera out of scope", cam(&elsewhere, Zone::Contractor), Zone::Internet));
+        let case = |region: &RegionCode, reporter, department| Resource::Case {
+            region: Some(region.clone()),
+            reporter,
+            department,
+        };
+        v.extend([
+            (Action::ReportCase, "grid out of scope", Resource::Region(Some(elsewhere.clone())), Zone::Internet),
+            (Action::EnterCase, "grid in scope", Resource::Region(Some(grid.clone())), Zone::Internet),
+            (Action::EnterCase, "grid out of scope", Resource::Region(Some(elsewhere.clone())), Zone::Internet),
+            (Action::ReadCase, "case in scope", case(&grid, false, false), Zone::Internet),
+            (Action::ReadCase, "case in scope, own department", case(&grid, false, true), Zone::Internet),
+            (Action::ReadCase, "case out of scope, own department", case(&elsewhere, false, true), Zone::Internet),
+            (Action::ReadCase, "case out of scope, own report", case(&elsewhere, true, false), Zone::Internet),
+            (Action::ReadCase, "case out of scope", case(&elsewhere, false, false), Zone::Internet),
+            (
+                Action::ReadCase,
+                "case outside every grid",
+                Resource::Case { region: None, reporter: false, department: false },
+                Zone::Internet,
+            ),
+            (Action::ReadCaseMetrics, "grid in scope", Resource::Region(Some(grid.clone())), Zone::Internet),
+            (Action::ReadCaseMetrics, "district above scope", Resource::Region(Some(district.clone())), Zone::Internet),
+            (
+                Action::ManageCaseSettings,
+                "district in scope",
+                Resource::CaseSettings(Some(district.clone())),
+                Zone::Internet,
+            ),
+            (Action::ManageCaseSettings, "whole deployment", Resource::CaseSettings(None), Zone::Internet),
+        ]);
+        let other_community = RegionCode::parse("430407001002").unwrap();
+        v.push((Action::ReadMediation, "party or mediator", Resource::Mediation { involved: true }, Zone::Internet));
+        v.push((Action::ReadMediation, "anyone else", Resource::Mediation { involved: false }, Zone::Internet));
+        for action in [Action::ReadCommunity, Action::TakePart, Action::ManageTopics] {
+            v.push((action, "own community", Resource::Community(community.clone()), Zone::Internet));
+            v.push((action, "another community", Resource::Community(other_community.clone()), Zone::Internet));
+        }
         v
     };
 
@@ -346,6 +463,8 @@ mod tests {
                 Resource::AuditLog,
                 Resource::Region(None),
                 Resource::Camera { region: None, zone: Zone::Government },
+                Resource::Case { region: None, reporter: false, department: true },
+                Resource::CaseSettings(None),
             ] {
                 assert_eq!(can(&nobody, action, &resource), Decision::Deny, "{action:?} {resource:?}");
             }

@@ -12,12 +12,19 @@ pub enum SnapshotError {
     H265,
     #[error("the keyframe could not be decoded: {0}")]
     Decode(String),
-    #[error("JPEG encoding failed: {0}")]
+    #[error("image encoding failed: {0}")]
     Jpeg(String),
 }
 
-/// Decodes one keyframe and encodes it as a JPEG of the given quality (1–100).
-pub fn keyframe_to_jpeg(params: &StreamParams, keyframe: &Frame, quality: u8) -> Result<Vec<u8>, SnapshotError> {
+/// A decoded picture: width, height and RGB bytes.
+pub struct Picture {
+    pub width: usize,
+    pub height: usize,
+    pub rgb: Vec<u8>,
+}
+
+/// Decodes one keyframe to RGB.
+pub fn keyframe_rgb(params: &StreamParams, keyframe: &Frame) -> Result<Picture, SnapshotError> {
     if params.codec != Codec::H264 {
         return Err(SnapshotError::H265);
     }
@@ -29,12 +36,32 @@ pub fn keyframe_to_jpeg(params: &StreamParams, keyframe: &Frame, quality: u8) ->
         .map_err(|e| SnapshotError::Decode(e.to_string()))?
         .ok_or_else(|| SnapshotError::Decode("no picture".into()))?;
     use openh264::formats::YUVSource;
-    let (w, h) = yuv.dimensions();
-    let mut rgb = vec![0u8; w * h * 3];
+    let (width, height) = yuv.dimensions();
+    let mut rgb = vec![0u8; width * height * 3];
     yuv.write_rgb8(&mut rgb);
+    Ok(Picture { width, height, rgb })
+}
+
+/// Encodes a picture as JPEG of the given quality (1–100).
+pub fn to_jpeg(p: &Picture, quality: u8) -> Result<Vec<u8>, SnapshotError> {
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100))
-        .encode(&rgb, w as u32, h as u32, image::ExtendedColorType::Rgb8)
+        .encode(&p.rgb, p.width as u32, p.height as u32, image::ExtendedColorType::Rgb8)
         .map_err(|e| SnapshotError::Jpeg(e.to_string()))?;
     Ok(out)
+}
+
+/// Encodes a picture as PNG: lossless, so a masked region keeps exactly its fill colour.
+pub fn to_png(p: &Picture) -> Result<Vec<u8>, SnapshotError> {
+    use image::ImageEncoder;
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(&p.rgb, p.width as u32, p.height as u32, image::ExtendedColorType::Rgb8)
+        .map_err(|e| SnapshotError::Jpeg(e.to_string()))?;
+    Ok(out)
+}
+
+/// Decodes one keyframe and encodes it as a JPEG of the given quality (1–100).
+pub fn keyframe_to_jpeg(params: &StreamParams, keyframe: &Frame, quality: u8) -> Result<Vec<u8>, SnapshotError> {
+    to_jpeg(&keyframe_rgb(params, keyframe)?, quality)
 }

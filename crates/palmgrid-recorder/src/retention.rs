@@ -1,6 +1,8 @@
 //! Retention: recordings older than their camera's days, and the oldest beyond its disk
 //! quota, are deleted: the rows first (remembered as garbage in the same transaction),
-//! then the files. The segment being written is never deleted.
+//! then the files. The segment being written is never deleted, nor is a recording under a
+//! hold (video evidence of a living case): held recordings count towards the quota but are
+//! skipped, so a camera may stay above its quota while a case holds its video.
 
 use crate::{RecorderError, collect_garbage};
 use palmgrid_store::Store;
@@ -40,7 +42,7 @@ pub async fn sweep(
         let policy = policies.get(&camera).copied().unwrap_or(default);
         let cutoff = now_ms - policy.retain_days * DAY_MS;
         loop {
-            let old = store.recordings_ended_before(&camera, cutoff, 500).await?;
+            let old = store.recordings_ended_before(&camera, cutoff, now_ms, 500).await?;
             if old.is_empty() {
                 break;
             }
@@ -50,6 +52,7 @@ pub async fn sweep(
             out.expired.extend(old.iter().map(|r| (camera.clone(), r.id)));
         }
         if let Some(quota) = policy.quota_bytes {
+            let holds = store.active_holds(&camera, now_ms).await?;
             let spans = store.camera_recordings(&camera).await?;
             let mut total: u64 = spans.iter().map(|s| s.bytes as u64).sum();
             let mut victims = Vec::new();
@@ -57,7 +60,7 @@ pub async fn sweep(
                 if total <= quota {
                     break;
                 }
-                if s.open {
+                if s.open || holds.iter().any(|h| h.start_ms < s.end_ms && h.end_ms > s.start_ms) {
                     continue;
                 }
                 total -= s.bytes as u64;

@@ -130,3 +130,26 @@ impl Store {
             .await?))
     }
 }
+
+impl Store {
+    /// A camera's privacy regions (JSON), if any. `NotFound` for an unknown camera.
+    pub async fn camera_privacy_mask(&self, id: &str) -> Result<Option<String>> {
+        let row: Option<Option<String>> =
+            on_pool!(self, |p| sqlx::query_scalar("SELECT privacy_mask FROM cameras WHERE id = $1")
+                .bind(id)
+                .fetch_optional(p)
+                .await?);
+        row.ok_or(StoreError::NotFound)
+    }
+
+    pub async fn set_camera_privacy_mask(&self, id: &str, mask: Option<&str>, now_ms: i64) -> Result<()> {
+        let n = on_pool!(self, |p| sqlx::query("UPDATE cameras SET privacy_mask = $1, updated_ms = $2 WHERE id = $3")
+            .bind(mask)
+            .bind(now_ms)
+            .bind(id)
+            .execute(p)
+            .await?
+            .rows_affected());
+        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+}

@@ -9,6 +9,9 @@
 
 mod audit;
 mod cameras;
+mod cases;
+mod community;
+mod mediation;
 mod recordings;
 mod regions;
 mod sessions;
@@ -17,6 +20,14 @@ mod users;
 
 pub use audit::AuditFilter;
 pub use cameras::CameraRow;
+pub use cases::{
+    ApiKeyRow, CaseEventRow, CaseFilter, CaseRouteRow, CaseRow, CaseWrite, EvidenceRow, HoldRow, NewEvidence,
+    NotificationRow,
+};
+pub use community::{
+    ActionItemRow, ActionUpdateRow, ChatMessageRow, CommentRow, InviteRow, JoinRequestRow, NoticeRow, PollRow, TopicRow,
+};
+pub use mediation::{MediationEntryRow, MediationRow};
 pub use recordings::{RecordingProgress, RecordingRow, RecordingSpan, VideoParamsRow};
 pub use regions::{RegionImport, RegionRow, UnitGridRow};
 pub use sessions::SessionRow;

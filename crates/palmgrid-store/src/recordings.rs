@@ -186,21 +186,26 @@ impl Store {
         Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(camera_id).fetch_all(p).await?))
     }
 
-    /// Closed recordings that ended before `cutoff_ms`, for cameras whose retention puts
-    /// them past it: `(camera, cutoff)` pairs are evaluated by the caller. Oldest first.
+    /// Closed recordings that ended before `cutoff_ms` and that no hold keeps at `now_ms`,
+    /// for cameras whose retention puts them past it: `(camera, cutoff)` pairs are evaluated
+    /// by the caller. Oldest first.
     pub async fn recordings_ended_before(
         &self,
         camera_id: &str,
         cutoff_ms: i64,
+        now_ms: i64,
         limit: i64,
     ) -> Result<Vec<RecordingSpan>> {
         let sql = format!(
-            "SELECT {SPAN_COLUMNS} FROM recordings WHERE camera_id = $1 AND end_ms < $2 AND NOT open \
-             ORDER BY start_ms, id LIMIT $3"
+            "SELECT {SPAN_COLUMNS} FROM recordings r WHERE camera_id = $1 AND end_ms < $2 AND NOT open \
+             AND NOT EXISTS (SELECT 1 FROM recording_holds h WHERE h.camera_id = r.camera_id \
+               AND h.start_ms < r.end_ms AND h.end_ms > r.start_ms AND (h.until_ms IS NULL OR h.until_ms > $3)) \
+             ORDER BY start_ms, id LIMIT $4"
         );
         Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(camera_id)
             .bind(cutoff_ms)
+            .bind(now_ms)
             .bind(limit)
             .fetch_all(p)
             .await?))

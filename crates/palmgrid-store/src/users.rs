@@ -28,7 +28,7 @@ pub struct MembershipRow {
     pub created_ms: i64,
 }
 
-const USER_COLS: &str = "id, username, display_name, password_hash, disabled, totp_secret, totp_enabled, \
+pub(crate) const USER_COLS: &str = "id, username, display_name, password_hash, disabled, totp_secret, totp_enabled, \
                          totp_last_step, created_ms, updated_ms";
 
 impl Store {

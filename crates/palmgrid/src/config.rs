@@ -27,6 +27,22 @@ pub struct Config {
     pub allow_local_camera_urls: bool,
     pub auth: AuthSection,
     pub map: MapSection,
+    pub cases: CasesSection,
+}
+
+/// The case workflow: categories and the business calendar of its time limits.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CasesSection {
+    /// A category set (JSON, the form of `crates/palmgrid-domain/data/categories.json`) that
+    /// replaces the built-in one; a city extends the built-in set by copying and adding.
+    pub categories: Option<PathBuf>,
+    /// Working periods of a working day, `HH:MM-HH:MM` (default 08:30-12:00, 14:00-17:30).
+    pub working_periods: Option<Vec<String>>,
+    /// Public holidays, `YYYY-MM-DD` (from the State Council's notice each year).
+    pub holidays: Vec<String>,
+    /// Weekend days worked instead (调休), `YYYY-MM-DD`.
+    pub extra_workdays: Vec<String>,
 }
 
 /// Map tiles for the web app. Nothing needs tiles to work: without them the map draws the
@@ -96,6 +112,7 @@ impl Default for Config {
             allow_local_camera_urls: false,
             auth: AuthSection::default(),
             map: MapSection::default(),
+            cases: CasesSection::default(),
         }
     }
 }
@@ -138,6 +155,9 @@ impl Config {
         if let Ok(v) = std::env::var("PALMGRID_MAP_TILE_CRS") {
             c.map.tile_crs = Some(v);
         }
+        if let Ok(v) = std::env::var("PALMGRID_CASE_CATEGORIES") {
+            c.cases.categories = Some(v.into()).filter(|p: &PathBuf| !p.as_os_str().is_empty());
+        }
         if let Ok(v) = std::env::var("PALMGRID_LISTEN") {
             c.set_listen(&v);
         }
@@ -172,7 +192,30 @@ impl Config {
             anyhow::bail!("log_format must be text or json");
         }
         self.map_config()?;
+        self.case_config()?;
         Ok(())
+    }
+
+    /// The case settings for the app, checked: every problem of a category file is listed.
+    pub fn case_config(&self) -> anyhow::Result<palmgrid_app::cases::CaseConfig> {
+        use palmgrid_domain::calendar::BusinessCalendar;
+        use palmgrid_domain::category::CategorySet;
+        let mut cfg = palmgrid_app::cases::CaseConfig::default();
+        if let Some(path) = &self.cases.categories {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cases.categories: cannot read {}: {e}", path.display()))?;
+            let set = CategorySet::parse(&text)
+                .map_err(|p| anyhow::anyhow!("cases.categories {}: {}", path.display(), p.join("; ")))?;
+            cfg.categories = std::sync::Arc::new(set);
+        }
+        let default_periods = ["08:30-12:00".to_owned(), "14:00-17:30".to_owned()];
+        let periods: Vec<&str> =
+            self.cases.working_periods.as_deref().unwrap_or(&default_periods).iter().map(String::as_str).collect();
+        let holidays: Vec<&str> = self.cases.holidays.iter().map(String::as_str).collect();
+        let extra: Vec<&str> = self.cases.extra_workdays.iter().map(String::as_str).collect();
+        cfg.calendar =
+            BusinessCalendar::new(&periods, &holidays, &extra).map_err(|e| anyhow::anyhow!("cases calendar: {e}"))?;
+        Ok(cfg)
     }
 
     /// The map settings for the app, checked.
@@ -245,5 +288,44 @@ mod tests {
         assert!(no_xyz.validate().is_err());
         let bad_crs: Config = toml::from_str("[map]\ntile_crs = \"bd09\"\n").unwrap();
         assert!(bad_crs.validate().is_err());
+    }
+
+    #[test]
+    fn case_settings_are_checked() {
+        let c: Config = toml::from_str(
+            "[cases]\nholidays = [\"2027-02-05\"]\nextra_workdays = [\"2027-02-13\"]\nworking_periods = [\"09:00-17:00\"]\n",
+        )
+        .unwrap();
+        let cfg = c.case_config().unwrap();
+        let day = |d| palmgrid_domain::calendar::parse_day(d).unwrap();
+        assert!(!cfg.calendar.is_working_day(day("2027-02-05")), "a Friday holiday");
+        assert!(cfg.calendar.is_working_day(day("2027-02-13")), "a Saturday worked");
+        assert_eq!(cfg.categories.category("E0101").unwrap().name, "暴露垃圾", "the built-in set by default");
+        for bad in [
+            "[cases]\nholidays = [\"2027-02-30\"]\n",
+            "[cases]\nworking_periods = [\"17:00-09:00\"]\n",
+            "[cases]\ncategories = \"/nonexistent/categories.json\"\n",
+        ] {
+            let c: Config = toml::from_str(bad).unwrap();
+            assert!(c.validate().is_err(), "{bad}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("categories.json");
+        std::fs::write(&file, r#"{"version": 2, "departments": [], "categories": [], "extra": 1}"#).unwrap();
+        let c = Config {
+            cases: CasesSection { categories: Some(file.clone()), ..Default::default() },
+            ..Default::default()
+        };
+        assert!(c.validate().is_err(), "a broken category file stops the start");
+        let mut set: serde_json::Value = serde_json::from_str(palmgrid_domain::category::DEMO_CATEGORIES).unwrap();
+        set["version"] = 2.into();
+        set["categories"].as_array_mut().unwrap().push(serde_json::json!({
+            "code": "E0901", "kind": "event", "major": "社区治理", "name": "楼道堆物", "filing": "楼道堆放杂物影响通行",
+            "closing": "楼道畅通", "dispatch_limit": {"unit": "working_hours", "value": 2},
+            "handle_limit": {"unit": "calendar_days", "value": 2}, "close_limit": {"unit": "working_hours", "value": 4},
+            "department": "housing"}));
+        std::fs::write(&file, set.to_string()).unwrap();
+        let cfg = c.case_config().unwrap();
+        assert_eq!((cfg.categories.version, cfg.categories.category("E0901").unwrap().name.as_str()), (2, "楼道堆物"));
     }
 }

@@ -175,6 +175,7 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
     let mut app = App::new(store.clone(), Arc::new(SystemClock), auth, signer);
     app.allow_local_camera_urls = c.allow_local_camera_urls;
     app.map = c.map_config()?;
+    app.cases = std::sync::Arc::new(c.case_config()?);
     // Kept alive for the life of the server: dropping it stops the simulated cameras.
     let mut _simcams = None;
     if demo_mode {
@@ -191,6 +192,7 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
             })
             .collect();
         demo::seed_cameras(&app, &cams).await.context("registering the demo cameras")?;
+        demo::seed_cases(&app).await.context("filing the demo cases")?;
         println!("Simulated cameras: {} on rtsp://{}/sim/N/{{main,sub}}", cams.len(), sims.addr);
         _simcams = Some(sims);
     }
@@ -256,6 +258,11 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
                 n += 1;
                 if let Err(e) = app.checkpoint_if_due().await {
                     tracing::error!(error = %e, "audit checkpoint failed");
+                }
+                match app.run_case_timers().await {
+                    Ok((0, 0)) => {}
+                    Ok((warned, overdue)) => tracing::info!(warned, overdue, "case time limits"),
+                    Err(e) => tracing::error!(error = %e, "case timers failed"),
                 }
                 if n.is_multiple_of(12) {
                     if let Err(e) = app.store.purge_sessions(app.now_ms()).await {

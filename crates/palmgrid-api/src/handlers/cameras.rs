@@ -96,3 +96,39 @@ pub async fn delete(State(state): State<ApiState>, a: Authed, Path(id): Path<Str
     state.app.delete_camera(&a.session, &a.ctx, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// A camera's privacy regions: polygons in coordinates relative to the picture (0–1).
+#[utoipa::path(operation_id = "get_privacy_mask", get, path = "/api/v1/cameras/{id}/privacy-mask", tag = "cameras",
+    params(("id" = String, Path)),
+    responses((status = 200, body = PrivacyMaskBody), (status = 404, body = ErrorBody)))]
+pub async fn get_privacy_mask(
+    State(state): State<ApiState>,
+    a: Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<PrivacyMaskBody>> {
+    let m = state.app.privacy_mask(&a.session, &id).await?;
+    Ok(Json(PrivacyMaskBody { regions: m.regions }))
+}
+
+/// Replace a camera's privacy regions (at most 16 of 3–32 corners; an empty list removes them).
+#[utoipa::path(operation_id = "set_privacy_mask", put, path = "/api/v1/cameras/{id}/privacy-mask", tag = "cameras",
+    params(("id" = String, Path)), request_body = PrivacyMaskBody,
+    responses((status = 204, description = "Saved"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn set_privacy_mask(
+    State(state): State<ApiState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Json(body): Json<PrivacyMaskBody>,
+) -> ApiResult<StatusCode> {
+    let mask = palmgrid_domain::privacy::PrivacyMask { regions: body.regions };
+    state.app.set_privacy_mask(&a.session, &a.ctx, &id, mask).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacyMaskBody {
+    /// Each region a ring of `[x, y]` corners relative to the picture's width and height.
+    pub regions: Vec<Vec<[f64; 2]>>,
+}

@@ -19,7 +19,7 @@ use palmgrid_media::hub::{Event, Subscription};
 
 /// Refuses a WebSocket opened by another site's page (the session cookie is SameSite=Strict,
 /// this is the second lock): an Origin, when present, must name this host.
-fn same_origin(headers: &HeaderMap) -> bool {
+pub(crate) fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
     origin.split_once("://").map(|(_, h)| h) == Some(host)
@@ -108,6 +108,23 @@ pub async fn snapshot(
     use axum::response::IntoResponse;
     let jpeg = state.app.snapshot(&a.session, &a.ctx, &id, q.purpose.as_deref().unwrap_or("")).await?;
     Ok(([(header::CONTENT_TYPE, "image/jpeg"), (header::CACHE_CONTROL, "no-store")], jpeg).into_response())
+}
+
+/// A PNG of the camera's latest keyframe with its privacy regions filled solid (audited).
+/// The one picture of a camera meant to leave the video module, e.g. as a topic's evidence.
+#[utoipa::path(get, path = "/api/v1/cameras/{id}/masked.png", tag = "video", params(("id" = String, Path), SnapshotQuery),
+    responses((status = 200, description = "PNG", content_type = "image/png"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, description = "`camera_unavailable`", body = ErrorBody)))]
+pub async fn masked_snapshot(
+    State(state): State<ApiState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Query(q): Query<SnapshotQuery>,
+) -> ApiResult<Response> {
+    use axum::response::IntoResponse;
+    let png = state.app.masked_snapshot(&a.session, &a.ctx, &id, q.purpose.as_deref().unwrap_or("")).await?;
+    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")], png).into_response())
 }
 
 /// Live video as HLS (fMP4 segments of one GOP), for players without Media Source

@@ -3,8 +3,11 @@
 pub mod audit;
 pub mod auth;
 pub mod cameras;
+pub mod cases;
+pub mod community;
 pub mod grids;
 pub mod live;
+pub mod open311;
 pub mod recordings;
 pub mod regions;
 pub mod users;

@@ -48,7 +48,7 @@ pub struct TimelineView {
     pub items: Vec<SpanView>,
 }
 
-fn parse_time(name: &str, v: Option<&str>) -> Result<i64, ApiError> {
+pub(crate) fn parse_time(name: &str, v: Option<&str>) -> Result<i64, ApiError> {
     let v = v.ok_or_else(|| ApiError::bad_request(format!("{name} is required (RFC 3339)")))?;
     parse_rfc3339_ms(v).ok_or_else(|| {
         ApiError::bad_request(format!("{name} must be an RFC 3339 time, e.g. 2026-12-04T10:00:00+08:00"))

@@ -163,12 +163,19 @@ both_backends!(audit_chain_appends_and_is_append_only, |s: Store| async move {
     assert_eq!(got.iter().map(|e| e.seq).collect::<Vec<_>>(), [20, 19, 18, 17, 16]);
     let f = AuditFilter { before_seq: Some(16), since_ms: Some(10), limit: 100, ..Default::default() };
     assert_eq!(s.list_audit(&f).await.unwrap().len(), 5);
+    // `_` and `%` in a prefix are themselves, not wildcards.
+    s.append_audit(101, rec("camera.privacy_mask", "admin")).await.unwrap();
+    s.append_audit(102, rec("camera.privacyXmask", "admin")).await.unwrap();
+    let prefix = |p: &str| AuditFilter { action_prefix: Some(p.into()), limit: 10, ..Default::default() };
+    let got = s.list_audit(&prefix("camera.privacy_")).await.unwrap();
+    assert_eq!(got.iter().map(|e| e.record.action.as_str()).collect::<Vec<_>>(), ["camera.privacy_mask"]);
+    assert!(s.list_audit(&prefix("camera.%")).await.unwrap().is_empty());
 
-    let cp = Checkpoint { seq: 21, hash: "h".into(), ts_ms: 1, signature: "s".into(), public_key: "k".into() };
+    let cp = Checkpoint { seq: 23, hash: "h".into(), ts_ms: 1, signature: "s".into(), public_key: "k".into() };
     s.insert_checkpoint(&cp).await.unwrap();
     s.insert_checkpoint(&cp).await.unwrap();
     assert_eq!(s.checkpoints().await.unwrap(), vec![cp]);
-    assert_eq!(s.last_checkpoint_seq().await.unwrap(), Some(21));
+    assert_eq!(s.last_checkpoint_seq().await.unwrap(), Some(23));
 });
 
 both_backends!(cameras_and_credentials, |s: Store| async move {
@@ -256,7 +263,7 @@ both_backends!(recordings_index_and_garbage, |s: Store| async move {
     assert_eq!(s.recorded_bytes("c1").await.unwrap(), 8192);
     assert_eq!(s.recorded_cameras().await.unwrap(), vec!["c1".to_string(), "c2".to_string()]);
     // Only closed recordings age out.
-    let old = s.recordings_ended_before("c1", 100_000, 10).await.unwrap();
+    let old = s.recordings_ended_before("c1", 100_000, 0, 10).await.unwrap();
     assert_eq!(old.iter().map(|r| r.id).collect::<Vec<_>>(), vec![a]);
 
     s.delete_recordings(&[(a, "c1".into())]).await.unwrap();
@@ -384,4 +391,259 @@ both_backends!(region_import_writes_all_or_nothing, |s: Store| async move {
     s.set_user_disabled("u2", true, 2).await.unwrap();
     let staff = s.role_holders_by_region(&["grid_officer", "community_secretary"]).await.unwrap();
     assert_eq!(staff, [("g".to_owned(), "grid_officer".to_owned(), "u1".to_owned(), "li 显示名".to_owned())]);
+});
+
+fn case_row(id: &str, number: &str, category: &str, created_ms: i64) -> palmgrid_store::CaseRow {
+    palmgrid_store::CaseRow {
+        id: id.into(),
+        number: number.into(),
+        version: 1,
+        source: "patrol".into(),
+        category: category.into(),
+        state: "reported".into(),
+        description: "路边有暴露垃圾".into(),
+        address: Some("牛角巷 12 号".into()),
+        lon: Some(112.61),
+        lat: Some(26.9),
+        grid_id: Some("g".into()),
+        grid_code: Some("430407001001001".into()),
+        camera_id: None,
+        reporter_id: Some("u1".into()),
+        reporter_name: "officer".into(),
+        contact: None,
+        api_key_id: None,
+        lead_department: None,
+        assisting_departments: String::new(),
+        extension_pending: false,
+        extension_until_ms: None,
+        rating: None,
+        merged_into: None,
+        stage_started_ms: Some(created_ms),
+        stage_deadline_ms: Some(created_ms + 3_600_000),
+        timer: "on_time".into(),
+        handle_deadline_ms: None,
+        close_deadline_ms: None,
+        registered_ms: None,
+        closed_ms: None,
+        created_ms,
+        updated_ms: created_ms,
+    }
+}
+
+fn case_event(case_id: &str, action: &str, to: &str, at_ms: i64) -> palmgrid_store::CaseEventRow {
+    palmgrid_store::CaseEventRow {
+        id: 0,
+        case_id: case_id.into(),
+        action: action.into(),
+        from_state: None,
+        to_state: to.into(),
+        actor_id: Some("u1".into()),
+        actor_name: "officer".into(),
+        actor_role: "grid_officer".into(),
+        reason: None,
+        details: "{}".into(),
+        at_ms,
+    }
+}
+
+both_backends!(cases_write_in_one_transaction_with_optimistic_versions, |s: Store| async move {
+    use palmgrid_store::{CaseFilter, CaseWrite, EvidenceRow, HoldRow, NewEvidence, NotificationRow};
+    s.insert_user(&user("u1", "officer")).await.unwrap();
+    s.insert_region(&region("g", "430407001001001", "grid", None)).await.unwrap();
+    let c = case_row("c1", "202612050001", "E0101", 1_000);
+    let photo = NewEvidence {
+        row: EvidenceRow {
+            id: "e1".into(),
+            case_id: "c1".into(),
+            kind: "photo".into(),
+            stage: "report".into(),
+            sha256: "ab".repeat(32),
+            media_type: "image/jpeg".into(),
+            bytes: 3,
+            camera_id: None,
+            start_ms: None,
+            end_ms: None,
+            note: None,
+            added_by: Some("u1".into()),
+            added_ms: 1_000,
+        },
+        content: Some(vec![0xff, 0xd8, 0xff]),
+    };
+    let note = NotificationRow {
+        id: 0,
+        user_id: "u1".into(),
+        case_id: Some("c1".into()),
+        kind: "act".into(),
+        title: "请核实".into(),
+        created_ms: 1_000,
+        read_ms: None,
+    };
+    s.write_case(&CaseWrite {
+        case: Some(&c),
+        events: &[case_event("c1", "report", "reported", 1_000)],
+        evidence: std::slice::from_ref(&photo),
+        notifications: &[note.clone(), NotificationRow { title: "第二条".into(), ..note.clone() }],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(s.case("c1").await.unwrap().unwrap(), c);
+    // The same number again is a conflict, and writes none of the rest.
+    let dup = case_row("c2", "202612050001", "E0101", 2_000);
+    let r = s
+        .write_case(&CaseWrite {
+            case: Some(&dup),
+            events: &[case_event("c2", "report", "reported", 2_000)],
+            ..Default::default()
+        })
+        .await;
+    assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
+    assert!(s.case("c2").await.unwrap().is_none());
+    assert_eq!(s.count_case_numbers("20261205").await.unwrap(), 1);
+
+    // An update names the version it read; a stale one changes nothing.
+    let registered =
+        palmgrid_store::CaseRow { version: 2, state: "registered".into(), registered_ms: Some(5_000), ..c.clone() };
+    let hold = HoldRow {
+        id: "h1".into(),
+        camera_id: "cam".into(),
+        start_ms: 10_000,
+        end_ms: 70_000,
+        owner: "case:c1".into(),
+        until_ms: None,
+        created_ms: 5_000,
+    };
+    let write = CaseWrite {
+        case: Some(&registered),
+        expected_version: Some(1),
+        events: &[case_event("c1", "register", "registered", 5_000)],
+        holds: std::slice::from_ref(&hold),
+        ..Default::default()
+    };
+    s.write_case(&write).await.unwrap();
+    assert!(matches!(s.write_case(&write).await, Err(StoreError::Conflict(_))), "stale version");
+    let stored = s.case("c1").await.unwrap().unwrap();
+    assert_eq!((stored.state.as_str(), stored.version), ("registered", 2));
+    let events = s.case_events("c1").await.unwrap();
+    assert_eq!(events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), vec!["report", "register"]);
+    assert!(events[0].id < events[1].id);
+    assert_eq!(s.all_case_events(i64::MAX).await.unwrap().len(), 2);
+    assert!(s.all_case_events(1_000).await.unwrap().is_empty(), "only cases created before the bound");
+
+    let ev = s.case_evidence("c1").await.unwrap();
+    assert_eq!(ev, vec![photo.row.clone()]);
+    let (_, bytes) = s.evidence_content("c1", "e1").await.unwrap().unwrap();
+    assert_eq!(bytes, vec![0xff, 0xd8, 0xff]);
+    assert!(s.evidence_content("other", "e1").await.unwrap().is_none(), "evidence belongs to its case");
+
+    // Filters.
+    let f =
+        |states: &[&str]| CaseFilter { states: states.iter().map(|s| s.to_string()).collect(), ..Default::default() };
+    assert_eq!(s.list_cases(&f(&["registered"])).await.unwrap().len(), 1);
+    assert!(s.list_cases(&f(&["closed", "reported"])).await.unwrap().is_empty());
+    let by_grid = CaseFilter {
+        grid_ids: vec!["g".into()],
+        category: Some("E0101".into()),
+        created_from_ms: Some(1_000),
+        created_to_ms: Some(1_001),
+        ..Default::default()
+    };
+    assert_eq!(s.list_cases(&by_grid).await.unwrap().len(), 1);
+    let none = CaseFilter { reporter_id: Some("someone".into()), ..Default::default() };
+    assert!(s.list_cases(&none).await.unwrap().is_empty());
+    assert_eq!(s.recent_open_cases("E0101", 0).await.unwrap().len(), 1);
+    assert!(s.recent_open_cases("E0101", 2_000).await.unwrap().is_empty());
+    assert_eq!(s.timed_cases().await.unwrap().len(), 1);
+
+    // Notifications: read in order, marked read.
+    let n = s.notifications("u1", 0, 10).await.unwrap();
+    assert_eq!(n.iter().map(|n| n.title.as_str()).collect::<Vec<_>>(), vec!["请核实", "第二条"]);
+    assert_eq!(s.notifications("u1", n[0].id, 10).await.unwrap().len(), 1);
+    assert_eq!(s.mark_notifications_read("u1", n[0].id, 9).await.unwrap(), 1);
+    assert_eq!(s.notifications("u1", 0, 10).await.unwrap()[0].read_ms, Some(9));
+
+    // A hold keeps overlapping recordings from retention until it is released.
+    use palmgrid_store::{RecordingProgress, VideoParamsRow};
+    let params = VideoParamsRow {
+        codec: "h264".into(),
+        rfc6381: "avc1.42C01E".into(),
+        width: 640,
+        height: 360,
+        sps: vec![0x67],
+        pps: vec![0x68],
+        hvcc: None,
+    };
+    let mut ids = Vec::new();
+    for start in [0, 60_000, 120_000] {
+        let id = s.insert_recording("cam", "main", start, &params).await.unwrap();
+        let p = RecordingProgress {
+            end_ms: start + 60_000,
+            duration_90k: 1,
+            frames: 1,
+            bytes: 1,
+            sample_index: &[],
+            open: false,
+        };
+        s.update_recording(id, p).await.unwrap();
+        ids.push(id);
+    }
+    let old = |now| {
+        let s = s.clone();
+        async move {
+            s.recordings_ended_before("cam", i64::MAX, now, 10).await.unwrap().iter().map(|r| r.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(old(1).await, vec![ids[2]], "0–60 s and 60–120 s overlap the hold on 10–70 s");
+    assert_eq!(s.active_holds("cam", 1).await.unwrap(), vec![hold.clone()]);
+    s.write_case(&CaseWrite { release_holds: Some(("case:c1", Some(100))), ..Default::default() }).await.unwrap();
+    assert_eq!(old(99).await, vec![ids[2]], "held until 100");
+    assert_eq!(old(100).await, ids, "released at 100");
+    assert!(s.active_holds("cam", 100).await.unwrap().is_empty());
+    assert_eq!(s.holds_of("case:c1").await.unwrap().len(), 1);
+});
+
+both_backends!(departments_routes_and_api_keys, |s: Store| async move {
+    use palmgrid_store::{ApiKeyRow, CaseRouteRow};
+    s.insert_user(&user("u1", "handler")).await.unwrap();
+    s.insert_region(&region("g", "430407001001001", "grid", None)).await.unwrap();
+    s.add_department_member("sanitation", "u1", 1).await.unwrap();
+    s.add_department_member("sanitation", "u1", 2).await.unwrap();
+    s.add_department_member("traffic", "u1", 2).await.unwrap();
+    assert_eq!(s.user_departments("u1").await.unwrap(), vec!["sanitation", "traffic"]);
+    assert_eq!(s.department_members().await.unwrap().len(), 2);
+    s.remove_department_member("traffic", "u1").await.unwrap();
+    assert!(matches!(s.remove_department_member("traffic", "u1").await, Err(StoreError::NotFound)));
+    assert_eq!(s.user_departments("u1").await.unwrap(), vec!["sanitation"]);
+
+    let route = CaseRouteRow {
+        category: "E0101".into(),
+        region_id: "g".into(),
+        lead: "sanitation".into(),
+        assisting: "".into(),
+        updated_ms: 1,
+    };
+    s.set_case_route(&route).await.unwrap();
+    let changed =
+        CaseRouteRow { lead: "urban_management".into(), assisting: "sanitation".into(), updated_ms: 2, ..route };
+    s.set_case_route(&changed).await.unwrap();
+    assert_eq!(s.case_routes().await.unwrap(), vec![changed]);
+
+    let key = ApiKeyRow {
+        id: "k1".into(),
+        label: "12345 热线".into(),
+        key_hash: "h".into(),
+        created_by: Some("u1".into()),
+        created_ms: 1,
+        revoked_ms: None,
+    };
+    s.insert_api_key(&key).await.unwrap();
+    assert!(matches!(
+        s.insert_api_key(&ApiKeyRow { id: "k2".into(), ..key.clone() }).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.api_key_by_hash("h").await.unwrap(), Some(key.clone()));
+    s.revoke_api_key("k1", 5).await.unwrap();
+    assert!(matches!(s.revoke_api_key("k1", 6).await, Err(StoreError::NotFound)), "revoked once");
+    assert_eq!(s.api_key_by_hash("h").await.unwrap().unwrap().revoked_ms, Some(5));
+    assert_eq!(s.list_api_keys().await.unwrap().len(), 1);
 });

@@ -127,6 +127,16 @@ async fn first_start_and_demo(backend: Backend) {
     let names: Vec<&str> = v["items"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["牛角巷北口", "牛角巷垃圾站"]);
     assert_eq!(cams("resident").await.unwrap().status(), 403);
+    // Demo cases at different steps: the admin sees the four; the resident only their own,
+    // closed and rated.
+    let cases = |user: &str| client.get(format!("{}/api/v1/cases", server.base)).bearer_auth(&tokens[user]).send();
+    let all: serde_json::Value = cases("admin").await.unwrap().json().await.unwrap();
+    let mut states: Vec<&str> = all["items"].as_array().unwrap().iter().map(|c| c["state"].as_str().unwrap()).collect();
+    states.sort();
+    assert_eq!(states, ["closed", "handling", "registered", "reported"]);
+    let own: serde_json::Value = cases("resident").await.unwrap().json().await.unwrap();
+    assert_eq!(own["items"].as_array().unwrap().len(), 1);
+    assert_eq!((own["items"][0]["state"].as_str(), own["items"][0]["rating"].as_i64()), (Some("closed"), Some(5)));
     // A demo camera's live video, read by ffmpeg's own tools over both live protocols.
     let camera = v["items"][0]["id"].as_str().unwrap().to_owned();
     if ffprobe_available() {
@@ -136,8 +146,27 @@ async fn first_start_and_demo(backend: Backend) {
     let (code, text) = verify(&db);
     assert_eq!(code, 0, "{text}");
     assert!(!text.contains("last at entry none"), "a checkpoint is written at shutdown: {text}");
-    // A restart on the same data keeps working (seeding is idempotent), and serve now
-    // starts because an administrator exists.
+    // A restart on the same data keeps working (seeding is idempotent: no second set of
+    // cases), and serve now starts because an administrator exists.
+    let server = start(&db, "demo");
+    let r = client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&serde_json::json!({"username": "admin", "password": "palmgrid-demo"}))
+        .send()
+        .await
+        .unwrap();
+    let token = r.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
+    let v: serde_json::Value = client
+        .get(format!("{}/api/v1/cases", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["items"].as_array().unwrap().len(), 4);
+    assert_eq!(server.terminate(), 0);
     let server = start(&db, "serve");
     assert_eq!(client.get(format!("{}/healthz", server.base)).send().await.unwrap().status(), 200);
     assert_eq!(server.terminate(), 0);

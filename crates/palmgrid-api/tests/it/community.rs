@@ -1,0 +1,482 @@
+//! 掌上社区 over HTTP on both databases: a topic from a case with a masked picture, comments,
+//! a vote, a decision that becomes an action item, progress, and the public board.
+
+use super::*;
+
+http_test!(a_topic_from_a_case_is_voted_decided_and_carried_out_on_the_board, with_local_cameras(demo_auth()), |t| {
+    let [officer, resident, property, admin, auditor, traffic] =
+        ["officer", "resident", "property", "admin", "auditor", "traffic"];
+    let mut tok = std::collections::HashMap::new();
+    for u in [officer, resident, property, admin, auditor, traffic] {
+        tok.insert(u, t.login(u).await);
+    }
+    // A case on patrol and a camera with a privacy region over the left half.
+    let (s, rep) = t
+        .call(
+            Method::POST,
+            "/api/v1/cases",
+            Some(&tok[officer]),
+            Some(json!({"category": "E0402",
+            "description": "商户在店外摆放货架", "lon": 112.5995, "lat": 26.8933})),
+        )
+        .await;
+    assert_eq!(s, 201, "{rep}");
+    let case = rep["case"]["id"].as_str().unwrap().to_owned();
+    let url = simcam(palmgrid_simcam::scene::SceneKind::StallSetUp).await;
+    let (s, cam) = t
+        .call(
+            Method::POST,
+            "/api/v1/cameras",
+            Some(&tok[admin]),
+            Some(json!({"name": "商铺门口", "url": url, "grid_code": "430407001001001"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{cam}");
+    let cam = cam["id"].as_str().unwrap().to_owned();
+    let mask = json!({"regions": [[[0.0, 0.0], [0.5, 0.0], [0.5, 1.0], [0.0, 1.0]]]});
+    let (s, _) =
+        t.call(Method::PUT, &format!("/api/v1/cameras/{cam}/privacy-mask"), Some(&tok[admin]), Some(mask)).await;
+    assert_eq!(s, 204);
+
+    // The officer sets a topic from the case, with the camera's masked picture.
+    let topics = "/api/v1/communities/430407001001/topics";
+    let body = json!({"title": "店外经营怎么管？", "body": "商户长期在店外摆货架，影响通行。", "case_id": case, "camera_id": cam});
+    assert_eq!(t.call(Method::POST, topics, Some(&tok[resident]), Some(body.clone())).await.0, 403);
+    let (s, topic) = t.call(Method::POST, topics, Some(&tok[officer]), Some(body)).await;
+    assert_eq!(s, 201, "{topic}");
+    assert_eq!((topic["phase"].as_str(), topic["has_evidence"].as_bool()), (Some("collect"), Some(true)));
+    let id = topic["id"].as_str().unwrap().to_owned();
+    // The resident sees the picture masked: every pixel of the left half is the fill colour.
+    let png = t
+        .client
+        .get(format!("{}/api/v1/topics/{id}/evidence.png", t.base))
+        .bearer_auth(&tok[resident])
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(topic["evidence_sha256"], cases::sha256_hex(&png));
+    let img = image::load_from_memory_with_format(&png, image::ImageFormat::Png).unwrap().to_rgb8();
+    let fill = image::Rgb(palmgrid_domain::privacy::FILL);
+    for (x, _, p) in img.enumerate_pixels() {
+        if x < img.width() / 2 {
+            assert_eq!(*p, fill);
+        }
+    }
+    assert!(img.enumerate_pixels().filter(|(x, _, p)| *x > img.width() / 2 && **p != fill).count() > 0);
+    // Members only: the auditor and a department handler do not see the space.
+    for who in [auditor, traffic] {
+        assert_eq!(t.call(Method::GET, &format!("/api/v1/topics/{id}"), Some(&tok[who]), None).await.0, 404, "{who}");
+        assert_eq!(t.call(Method::GET, topics, Some(&tok[who]), None).await.0, 404, "{who}");
+    }
+
+    // Views are collected, then discussed.
+    let comments = format!("/api/v1/topics/{id}/comments");
+    let (s, c) =
+        t.call(Method::POST, &comments, Some(&tok[resident]), Some(json!({"body": "建议划定临时摆放区"}))).await;
+    assert_eq!(s, 201, "{c}");
+    t.clock.advance_ms(1_000);
+    let (s, _) = t
+        .call(
+            Method::POST,
+            &comments,
+            Some(&tok[property]),
+            Some(json!({"body": "物业可以配合", "parent_id": c["id"]})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let phase = format!("/api/v1/topics/{id}/phase");
+    assert_eq!(t.call(Method::POST, &phase, Some(&tok[resident]), Some(json!({"to": "discuss"}))).await.0, 403);
+    assert_eq!(t.call(Method::POST, &phase, Some(&tok[officer]), Some(json!({"to": "decided"}))).await.0, 422);
+    assert_eq!(t.call(Method::POST, &phase, Some(&tok[officer]), Some(json!({"to": "discuss"}))).await.0, 204);
+    // The vote: two participating members (the resident and the property manager).
+    let poll = json!({"question": "是否划定临时摆放区？", "options": ["同意", "不同意"], "anonymous": true,
+                      "deadline": "2027-01-16T16:00:00+08:00", "quorum_pct": 50});
+    let (s, v) = t.call(Method::POST, &format!("/api/v1/topics/{id}/poll"), Some(&tok[officer]), Some(poll)).await;
+    assert_eq!(s, 204, "{v}");
+    let votes = format!("/api/v1/topics/{id}/votes");
+    assert_eq!(
+        t.call(Method::POST, &votes, Some(&tok[officer]), Some(json!({"choices": [0]}))).await.0,
+        403,
+        "staff do not vote"
+    );
+    assert_eq!(t.call(Method::POST, &votes, Some(&tok[resident]), Some(json!({"choices": [0, 1]}))).await.0, 422);
+    assert_eq!(t.call(Method::POST, &votes, Some(&tok[resident]), Some(json!({"choices": [0]}))).await.0, 204);
+    assert_eq!(t.call(Method::POST, &votes, Some(&tok[resident]), Some(json!({"choices": [1]}))).await.0, 409, "once");
+    assert_eq!(t.call(Method::POST, &comments, Some(&tok[resident]), Some(json!({"body": "x"}))).await.0, 409);
+    let (_, detail) = t.call(Method::GET, &format!("/api/v1/topics/{id}"), Some(&tok[resident]), None).await;
+    assert_eq!(detail["poll"]["mine"], json!([0]));
+    assert_eq!(detail["poll"]["tally"]["counts"], json!([1, 0]));
+    assert_eq!(
+        (detail["poll"]["tally"]["eligible"].as_u64(), detail["poll"]["tally"]["quorum_met"].as_bool()),
+        (Some(2), Some(true))
+    );
+    assert_eq!(detail["poll"]["voters"], json!([]), "anonymous");
+    assert_eq!(detail["comments"].as_array().unwrap().len(), 2);
+    assert_eq!(detail["comments"][1]["author_name"], "物业经理 吴敏");
+    assert_eq!(t.call(Method::POST, &votes, Some(&tok[property]), Some(json!({"choices": [0]}))).await.0, 204);
+
+    // The decision becomes an action item owned by the property manager.
+    let property_id = t.app.store.user_by_username("property").await.unwrap().unwrap().id;
+    let decision = json!({"decision": "在店铺东侧划定临时摆放区，由物业负责标线",
+        "action_item": {"title": "划定临时摆放区标线", "owner_id": property_id, "deadline": "2027-01-22T17:00:00+08:00"}});
+    let (s, d) =
+        t.call(Method::POST, &format!("/api/v1/topics/{id}/decision"), Some(&tok[officer]), Some(decision)).await;
+    assert_eq!(s, 200, "{d}");
+    let item = d["action_item"]["id"].as_str().unwrap().to_owned();
+    assert_eq!((d["action_item"]["status"].as_str(), d["action_item"]["progress"].as_i64()), (Some("open"), Some(0)));
+    let updates = format!("/api/v1/action-items/{item}/updates");
+    assert_eq!(
+        t.call(Method::POST, &updates, Some(&tok[resident]), Some(json!({"body": "x", "progress": 10}))).await.0,
+        403
+    );
+    assert_eq!(
+        t.call(Method::POST, &updates, Some(&tok[property]), Some(json!({"body": "x", "progress": 101}))).await.0,
+        422
+    );
+    let (s, u) = t
+        .call(
+            Method::POST,
+            &updates,
+            Some(&tok[property]),
+            Some(json!({"body": "已完成东侧标线的一半", "progress": 60})),
+        )
+        .await;
+    assert_eq!((s.as_u16(), u["status"].as_str()), (201, Some("in_progress")), "{u}");
+
+    // The board shows the case (without its reporter), the decided topic and the progress.
+    let (s, board) = t.call(Method::GET, "/api/v1/communities/430407001001/board", Some(&tok[resident]), None).await;
+    assert_eq!(s, 200, "{board}");
+    assert_eq!(board["community_name"], "牛角巷社区");
+    let number = rep["case"]["number"].as_str().unwrap();
+    let listed = board["cases"].as_array().unwrap().iter().find(|c| c["number"] == number).unwrap();
+    assert_eq!((listed["category"].as_str(), listed["state"].as_str()), (Some("店外经营"), Some("reported")));
+    assert!(!board.to_string().contains("网格员 李敏"), "no reporter names on the board");
+    assert_eq!(board["topics"][0]["topic"]["phase"], "decided");
+    assert_eq!(board["topics"][0]["tally"]["counts"], json!([2, 0]));
+    assert_eq!(
+        (board["action_items"][0]["progress"].as_i64(), board["action_items"][0]["title"].as_str()),
+        (Some(60), Some("划定临时摆放区标线"))
+    );
+    let (_, one) = t.call(Method::GET, &format!("/api/v1/action-items/{item}"), Some(&tok[resident]), None).await;
+    assert_eq!(one["updates"][0]["body"], "已完成东侧标线的一半");
+    assert_eq!(t.call(Method::GET, "/api/v1/communities/430407001002/board", Some(&tok[resident]), None).await.0, 404);
+    assert_eq!(
+        t.call(Method::GET, "/api/v1/communities/430407001001001/board", Some(&tok[resident]), None).await.0,
+        422
+    );
+});
+
+http_test!(a_comment_is_hidden_after_three_reports_and_every_removal_names_its_rule, demo_auth(), |t| {
+    let mut tok = std::collections::HashMap::new();
+    for u in ["officer", "resident", "property", "secretary", "auditor"] {
+        tok.insert(u, t.login(u).await);
+    }
+    let (_, topic) = t
+        .call(
+            Method::POST,
+            "/api/v1/communities/430407001001/topics",
+            Some(&tok["officer"]),
+            Some(json!({"title": "停车位划分", "body": "小区停车位如何划分？"})),
+        )
+        .await;
+    let id = topic["id"].as_str().unwrap();
+    let (_, c) = t
+        .call(
+            Method::POST,
+            &format!("/api/v1/topics/{id}/comments"),
+            Some(&tok["resident"]),
+            Some(json!({"body": "某某家的车天天乱停"})),
+        )
+        .await;
+    let comment = c["id"].as_str().unwrap().to_owned();
+    let reports = format!("/api/v1/comments/{comment}/reports");
+    let report =
+        |who: &'static str| t.call(Method::POST, &reports, Some(&tok[who]), Some(json!({"reason": "人身攻击"})));
+    assert_eq!(report("resident").await.0, 422, "not one's own");
+    let (s, v) = report("property").await;
+    assert_eq!((s.as_u16(), v["reports"].as_i64(), v["hidden"].as_bool()), (200, Some(1), Some(false)));
+    assert_eq!(report("property").await.0, 409, "once per member");
+    assert_eq!(report("officer").await.1["hidden"], false);
+    assert_eq!(report("auditor").await.0, 404, "not a member");
+    let (_, v) = report("secretary").await;
+    assert_eq!((v["reports"].as_i64(), v["hidden"].as_bool()), (Some(3), Some(true)), "hidden after three");
+    let topic_path = format!("/api/v1/topics/{id}");
+    let detail = |who: &'static str| t.call(Method::GET, &topic_path, Some(&tok[who]), None);
+    let (_, d) = detail("property").await;
+    assert_eq!((d["comments"][0]["hidden"].as_bool(), d["comments"][0]["body"].as_str()), (Some(true), Some("")));
+    assert_eq!(d["comments"][0]["hidden_reason"], "3 位成员举报，待审核");
+    let (_, d) = detail("resident").await;
+    assert_eq!(d["comments"][0]["body"], "某某家的车天天乱停", "the author still sees their text");
+    // The author appeals, once; a moderator removes it for good, naming the rule.
+    let appeal = format!("/api/v1/comments/{comment}/appeal");
+    assert_eq!(t.call(Method::POST, &appeal, Some(&tok["property"]), Some(json!({"body": "x"}))).await.0, 403);
+    assert_eq!(
+        t.call(Method::POST, &appeal, Some(&tok["resident"]), Some(json!({"body": "我只是说明情况"}))).await.0,
+        204
+    );
+    assert_eq!(t.call(Method::POST, &appeal, Some(&tok["resident"]), Some(json!({"body": "again"}))).await.0, 409);
+    let moderation = format!("/api/v1/comments/{comment}/moderation");
+    let rule = json!({"action": "remove", "rule": "社区公约第3条：不点名指责他人"});
+    assert_eq!(t.call(Method::POST, &moderation, Some(&tok["property"]), Some(rule.clone())).await.0, 403);
+    assert_eq!(
+        t.call(Method::POST, &moderation, Some(&tok["secretary"]), Some(json!({"action": "remove", "rule": " "})))
+            .await
+            .0,
+        422
+    );
+    assert_eq!(t.call(Method::POST, &moderation, Some(&tok["secretary"]), Some(rule)).await.0, 204);
+    let (_, d) = detail("property").await;
+    assert_eq!(d["comments"][0]["hidden_reason"], "社区公约第3条：不点名指责他人");
+    // The log: the automatic hiding with its rule, the appeal and the removal with its rule.
+    let (_, log) = t.call(Method::GET, "/api/v1/audit?action=moderation.&limit=10", Some(&tok["auditor"]), None).await;
+    let entries: Vec<(&str, &Value)> =
+        log["items"].as_array().unwrap().iter().map(|e| (e["action"].as_str().unwrap(), &e["details"])).collect();
+    assert_eq!(
+        entries.iter().map(|e| e.0).collect::<Vec<_>>(),
+        ["moderation.remove", "moderation.appeal", "moderation.hide"]
+    );
+    assert_eq!(entries[0].1["rule"], "社区公约第3条：不点名指责他人");
+    assert_eq!((entries[2].1["rule"].as_str(), entries[2].1["reports"].as_i64()), (Some("reports"), Some(3)));
+    // Restored after review: visible to all again.
+    let (s, _) = t
+        .call(
+            Method::POST,
+            &moderation,
+            Some(&tok["secretary"]),
+            Some(json!({"action": "restore", "rule": "申诉成立"})),
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (_, d) = detail("property").await;
+    assert_eq!(
+        (d["comments"][0]["hidden"].as_bool(), d["comments"][0]["body"].as_str()),
+        (Some(false), Some("某某家的车天天乱停"))
+    );
+    // After the review the count starts afresh: one new report does not hide it again.
+    let (_, v) = report("property").await;
+    assert_eq!((v["reports"].as_i64(), v["hidden"].as_bool()), (Some(1), Some(false)));
+});
+
+http_test!(mediation_records_are_404_to_all_but_the_parties_and_the_mediator, demo_auth(), |t| {
+    let mut tok = std::collections::HashMap::new();
+    for u in ["officer", "resident", "property", "secretary", "admin", "auditor"] {
+        tok.insert(u, t.login(u).await);
+    }
+    let id_of = |u: &str| {
+        let store = t.app.store.clone();
+        let u = u.to_owned();
+        async move { store.user_by_username(&u).await.unwrap().unwrap().id }
+    };
+    let body = json!({"title": "楼上漏水纠纷", "summary": "楼上卫生间漏水，楼下天花板受损，双方对维修费用有分歧。",
+        "parties": [id_of("resident").await, id_of("property").await], "mediator_id": id_of("officer").await});
+    let path = "/api/v1/communities/430407001001/mediations";
+    assert_eq!(t.call(Method::POST, path, Some(&tok["resident"]), Some(body.clone())).await.0, 403);
+    let (s, m) = t.call(Method::POST, path, Some(&tok["secretary"]), Some(body)).await;
+    assert_eq!(s, 201, "{m}");
+    let id = m["id"].as_str().unwrap().to_owned();
+    let one = format!("/api/v1/mediations/{id}");
+    for (who, status) in
+        [("resident", 200), ("property", 200), ("officer", 200), ("secretary", 404), ("admin", 404), ("auditor", 404)]
+    {
+        assert_eq!(t.call(Method::GET, &one, Some(&tok[who]), None).await.0, status, "{who}");
+    }
+    let (_, mine) = t.call(Method::GET, "/api/v1/mediations", Some(&tok["resident"]), None).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    let (_, theirs) = t.call(Method::GET, "/api/v1/mediations", Some(&tok["secretary"]), None).await;
+    assert_eq!(theirs["items"], json!([]));
+    // Only the mediator records steps, in order: sessions, then the agreement, then the visit.
+    let steps = format!("/api/v1/mediations/{id}/steps");
+    let step = |who: &'static str, v: Value| t.call(Method::POST, &steps, Some(&tok[who]), Some(v));
+    assert_eq!(step("resident", json!({"step": "session", "notes": "x"})).await.0, 403);
+    assert_eq!(step("officer", json!({"step": "agreement", "notes": "x"})).await.0, 409);
+    assert_eq!(step("officer", json!({"step": "session", "notes": "双方到场，陈述各自意见"})).await.0, 204);
+    assert_eq!(step("officer", json!({"step": "agreement", "notes": "楼上承担维修费用的七成"})).await.0, 204);
+    assert_eq!(step("officer", json!({"step": "follow_up", "notes": "一周后回访，已修复"})).await.0, 204);
+    let (_, d) = t.call(Method::GET, &one, Some(&tok["property"]), None).await;
+    assert_eq!((d["state"].as_str(), d["agreement"].as_str()), (Some("followed_up"), Some("楼上承担维修费用的七成")));
+    assert_eq!(d["entries"].as_array().unwrap().len(), 3);
+    assert_eq!(d["mediator_name"], "网格员 李敏");
+});
+
+http_test!(notices_reach_their_audience_with_read_receipts, demo_auth(), |t| {
+    let mut tok = std::collections::HashMap::new();
+    for u in ["officer", "resident", "property", "secretary", "auditor"] {
+        tok.insert(u, t.login(u).await);
+    }
+    let path = "/api/v1/communities/430407001001/notices";
+    let notice = json!({"title": "周六停水通知", "body": "本周六 9:00–17:00 因管网维修停水，请提前储水。"});
+    assert_eq!(t.call(Method::POST, path, Some(&tok["resident"]), Some(notice.clone())).await.0, 403);
+    let (s, n) = t.call(Method::POST, path, Some(&tok["secretary"]), Some(notice)).await;
+    assert_eq!(s, 201, "{n}");
+    let id = n["id"].as_str().unwrap().to_owned();
+    // A notice for one grid: its officer and the staff see it; community-level residents do not.
+    let grid_only = json!({"title": "一网格楼道清理", "body": "请清理楼道杂物。", "target": "430407001001001"});
+    let (s, g) = t.call(Method::POST, path, Some(&tok["officer"]), Some(grid_only)).await;
+    assert_eq!(s, 201, "{g}");
+    let bad = json!({"title": "x", "body": "x", "target": "430407001002001"});
+    assert_eq!(t.call(Method::POST, path, Some(&tok["secretary"]), Some(bad)).await.0, 422, "another community's grid");
+    let titles = |who: &'static str| {
+        let tok = tok[who].clone();
+        async move {
+            let (_, v) = t.call(Method::GET, path, Some(&tok), None).await;
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| (n["title"].as_str().unwrap().to_owned(), n["read"].as_bool().unwrap()))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(titles("resident").await, [("周六停水通知".to_owned(), false)]);
+    assert_eq!(titles("officer").await.len(), 2);
+    assert_eq!(
+        t.call(Method::GET, &format!("/api/v1/notices/{}", g["id"].as_str().unwrap()), Some(&tok["resident"]), None)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(t.call(Method::GET, path, Some(&tok["auditor"]), None).await.0, 404);
+    // Opening it is the receipt; the committee sees who read it and who did not.
+    let receipts = format!("/api/v1/notices/{id}/receipts");
+    let (_, r) = t.call(Method::GET, &receipts, Some(&tok["secretary"]), None).await;
+    assert_eq!((r["audience"].as_u64(), r["read"].as_u64()), (Some(2), Some(0)), "{r}");
+    assert_eq!(t.call(Method::GET, &format!("/api/v1/notices/{id}"), Some(&tok["resident"]), None).await.0, 200);
+    assert_eq!(t.call(Method::GET, &format!("/api/v1/notices/{id}"), Some(&tok["resident"]), None).await.0, 200);
+    assert_eq!(titles("resident").await, [("周六停水通知".to_owned(), true)]);
+    let (_, r) = t.call(Method::GET, &receipts, Some(&tok["secretary"]), None).await;
+    assert_eq!(
+        (r["read"].as_u64(), r["readers"].clone(), r["unread"].clone()),
+        (Some(1), json!(["居民 王芳"]), json!(["物业经理 吴敏"]))
+    );
+    assert_eq!(t.call(Method::GET, &receipts, Some(&tok["resident"]), None).await.0, 403);
+});
+
+http_test!(residents_join_with_an_invite_and_are_verified_by_staff, demo_auth(), |t| {
+    let officer = t.login("officer").await;
+    let resident = t.login("resident").await;
+    let path = "/api/v1/communities/430407001001/invites";
+    let body = json!({"address": "牛角巷 18 号 2 单元 301", "target": "430407001001001"});
+    assert_eq!(t.call(Method::POST, path, Some(&resident), Some(body.clone())).await.0, 403);
+    let (s, inv) = t.call(Method::POST, path, Some(&officer), Some(body)).await;
+    assert_eq!(s, 201, "{inv}");
+    let code = inv["code"].as_str().unwrap().to_owned();
+    assert_eq!(inv["join_url"], format!("/join?code={code}"));
+    // Anyone with the code registers (no login), once; a wrong code is refused.
+    let join = |code: &str, user: &str| json!({"code": code, "username": user, "display_name": "居民 赵六", "password": "a-long-enough-password-1"});
+    let (s, v) = t.call(Method::POST, "/api/v1/join", None, Some(join("NOTACODE", "zhao6"))).await;
+    assert_eq!((s.as_u16(), v["error"].as_str()), (422, Some("invalid_input")));
+    let (s, v) = t.call(Method::POST, "/api/v1/join", None, Some(join(&code.to_lowercase(), "zhao6"))).await;
+    assert_eq!((s.as_u16(), v["status"].as_str()), (201, Some("pending")), "{v}");
+    assert_eq!(t.call(Method::POST, "/api/v1/join", None, Some(join(&code, "zhao7"))).await.0, 422, "used");
+    // Until verified, the account belongs to no community.
+    let (s, v) = t
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "zhao6", "password": "a-long-enough-password-1"})),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let newcomer = v["token"].as_str().unwrap().to_owned();
+    assert_eq!(t.call(Method::GET, "/api/v1/communities/430407001001/topics", Some(&newcomer), None).await.0, 404);
+    // The officer sees the request with its address and verifies it.
+    let (_, reqs) = t.call(Method::GET, "/api/v1/communities/430407001001/join-requests", Some(&officer), None).await;
+    let req = &reqs["items"][0];
+    assert_eq!(
+        (req["username"].as_str(), req["address"].as_str(), req["state"].as_str()),
+        (Some("zhao6"), Some("牛角巷 18 号 2 单元 301"), Some("pending"))
+    );
+    let decide = format!("/api/v1/join-requests/{}/decision", req["id"].as_str().unwrap());
+    assert_eq!(t.call(Method::POST, &decide, Some(&resident), Some(json!({"verify": true}))).await.0, 403);
+    assert_eq!(t.call(Method::POST, &decide, Some(&officer), Some(json!({"verify": true}))).await.0, 204);
+    assert_eq!(
+        t.call(Method::POST, &decide, Some(&officer), Some(json!({"verify": false}))).await.0,
+        409,
+        "decided once"
+    );
+    let (s, v) = t
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"username": "zhao6", "password": "a-long-enough-password-1"})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let member = v["token"].as_str().unwrap().to_owned();
+    assert_eq!(v["user"]["memberships"][0]["region_code"], "430407001001001", "{v}");
+    assert_eq!(t.call(Method::GET, "/api/v1/communities/430407001001/topics", Some(&member), None).await.0, 200);
+});
+
+/// A chat client: a WebSocket on the community chat with a bearer token.
+async fn chat_client(
+    t: &TestApp,
+    token: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!("{}/api/v1/communities/430407001001/chat.ws", t.base.replace("http://", "ws://"));
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    tokio_tungstenite::connect_async(req).await.unwrap().0
+}
+
+async fn next_json<S>(ws: &mut S) -> Value
+where
+    S: futures::Stream<Item = Result<tokio_tungstenite::tungstenite::Message, tokio_tungstenite::tungstenite::Error>>
+        + Unpin,
+{
+    let m = tokio::time::timeout(std::time::Duration::from_secs(5), futures::StreamExt::next(ws))
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    serde_json::from_str(m.to_text().unwrap()).unwrap()
+}
+
+http_test!(two_chat_clients_receive_each_others_messages_in_order, demo_auth(), |t| {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let resident = t.login("resident").await;
+    let property = t.login("property").await;
+    let (s, _) = t
+        .call(Method::POST, "/api/v1/communities/430407001001/chat", Some(&resident), Some(json!({"body": "大家好"})))
+        .await;
+    assert_eq!(s, 201);
+    let mut a = chat_client(t, &resident).await;
+    let mut b = chat_client(t, &property).await;
+    // Both get the history first.
+    assert_eq!(next_json(&mut a).await["body"], "大家好");
+    assert_eq!(next_json(&mut b).await["body"], "大家好");
+    // They write at once, each several messages; both see one order, the database's.
+    for k in 0..5 {
+        a.send(Message::Text(json!({"body": format!("居民 {k}")}).to_string().into())).await.unwrap();
+        b.send(Message::Text(json!({"body": format!("物业 {k} @resident")}).to_string().into())).await.unwrap();
+    }
+    let (mut seen_a, mut seen_b) = (Vec::new(), Vec::new());
+    for _ in 0..10 {
+        let m = next_json(&mut a).await;
+        seen_a.push((m["id"].as_i64().unwrap(), m["body"].as_str().unwrap().to_owned()));
+        let m = next_json(&mut b).await;
+        seen_b.push((m["id"].as_i64().unwrap(), m["body"].as_str().unwrap().to_owned()));
+    }
+    assert_eq!(seen_a, seen_b, "one order for everyone");
+    assert!(seen_a.windows(2).all(|w| w[0].0 < w[1].0), "in number order");
+    let mine: Vec<&str> = seen_a.iter().map(|m| m.1.as_str()).filter(|b| b.starts_with("居民")).collect();
+    assert_eq!(mine, ["居民 0", "居民 1", "居民 2", "居民 3", "居民 4"], "each sender's messages keep their order");
+    // The mention told the resident; history pages back.
+    let (_, n) = t.call(Method::GET, "/api/v1/notifications", Some(&resident), None).await;
+    let mentions = n["items"].as_array().unwrap().iter().filter(|n| n["kind"] == "mention").count();
+    assert_eq!(mentions, 5);
+    let before = seen_a[0].0;
+    let (_, h) = t
+        .call(Method::GET, &format!("/api/v1/communities/430407001001/chat?before={before}"), Some(&property), None)
+        .await;
+    assert_eq!(h["items"].as_array().unwrap().len(), 1);
+    // Non-members have no chat.
+    let auditor = t.login("auditor").await;
+    assert_eq!(t.call(Method::GET, "/api/v1/communities/430407001001/chat", Some(&auditor), None).await.0, 404);
+});

@@ -1,0 +1,1040 @@
+//! 掌上社区, first part: topics (民主议事) with comments and polls, decisions that become action
+//! items (服务执行) with progress, and the community's public board (民主监督).
+//!
+//! A community space is a community region; its members hold a community role over it, above
+//! it or inside it (`authz` `ReadCommunity`). Camera pictures enter a topic only as the
+//! masked snapshot, taken (and audited) when the topic is made.
+
+use crate::{App, AppError, RequestCtx, Result, Session};
+use palmgrid_domain::audit::RESULT_OK;
+use palmgrid_domain::authz::{Action, Resource};
+use palmgrid_domain::community::{HIDE_AFTER_REPORTS, Phase, PollSpec, Tally, action_status, tally};
+use palmgrid_domain::{RegionCode, RegionLevel};
+use palmgrid_store::{ActionItemRow, ActionUpdateRow, CaseFilter, CommentRow, PollRow, RegionRow, TopicRow};
+use serde_json::json;
+
+/// A new topic, optionally from a case and with a camera's masked picture.
+#[derive(Debug, Clone, Default)]
+pub struct NewTopic {
+    pub title: String,
+    pub body: String,
+    pub case_id: Option<String>,
+    pub camera_id: Option<String>,
+}
+
+/// A new action item.
+#[derive(Debug, Clone, Default)]
+pub struct NewActionItem {
+    pub title: String,
+    /// The member responsible (a user id).
+    pub owner_id: String,
+    pub deadline_ms: Option<i64>,
+}
+
+/// A poll with its count, as a member may see it.
+#[derive(Debug, Clone)]
+pub struct PollView {
+    pub spec: PollSpec,
+    pub tally: Tally,
+    /// The reader's own choices, if they voted.
+    pub mine: Option<Vec<usize>>,
+    /// (voter name, choices) — only for polls that are not anonymous.
+    pub voters: Vec<(String, Vec<usize>)>,
+}
+
+/// A topic with what belongs to it.
+#[derive(Debug, Clone)]
+pub struct TopicDetail {
+    pub topic: TopicRow,
+    pub comments: Vec<(CommentRow, String)>,
+    pub poll: Option<PollView>,
+    pub may_manage: bool,
+    pub may_take_part: bool,
+}
+
+/// One case on the public board: what happened, never who reported it.
+#[derive(Debug, Clone)]
+pub struct BoardCase {
+    pub number: String,
+    pub category: String,
+    pub state: String,
+    pub grid_name: Option<String>,
+    pub created_ms: i64,
+    pub closed_ms: Option<i64>,
+    pub rating: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Board {
+    pub community: RegionRow,
+    pub cases: Vec<BoardCase>,
+    pub topics: Vec<(TopicRow, Option<Tally>)>,
+    pub items: Vec<ActionItemRow>,
+}
+
+fn text(what: &str, s: &str, max: usize) -> Result<String> {
+    let t = s.trim();
+    if t.is_empty() || t.chars().count() > max {
+        return Err(AppError::Validation(format!("{what} must be 1–{max} characters")));
+    }
+    Ok(t.to_owned())
+}
+
+fn phase_of(t: &TopicRow) -> Result<Phase> {
+    Phase::parse(&t.phase).ok_or_else(|| AppError::Internal(format!("topic {} has phase {:?}", t.id, t.phase)))
+}
+
+impl App {
+    /// The community region named by `code`, and its code.
+    async fn community(&self, code: &str) -> Result<(RegionRow, RegionCode)> {
+        let c = RegionCode::parse(code).map_err(|e| AppError::Validation(e.to_string()))?;
+        if c.level() != RegionLevel::Community {
+            return Err(AppError::Validation(format!("{code} is not a community")));
+        }
+        let row = self.store.region_by_code(code).await?.ok_or(AppError::NotFound)?;
+        Ok((row, c))
+    }
+
+    /// Authorises `action` on a community space; a non-member gets 404 (no oracle).
+    fn authorize_community(&self, s: &Session, action: Action, code: &RegionCode) -> Result<()> {
+        let space = Resource::Community(code.clone());
+        if self.authorize(s, Action::ReadCommunity, &space).is_err() {
+            return Err(AppError::NotFound);
+        }
+        self.authorize(s, action, &space)
+    }
+
+    /// Whether a user holds a membership in, above or inside a community.
+    async fn is_member(&self, user_id: &str, c: &RegionCode) -> Result<bool> {
+        Ok(self.store.memberships_of(user_id).await?.iter().any(|m| {
+            m.region_code
+                .as_deref()
+                .and_then(|r| RegionCode::parse(r).ok())
+                .is_some_and(|r| r.is_within(c) || c.is_within(&r))
+        }))
+    }
+
+    /// The region a notice or invite is for: the community itself, or one of its grids.
+    async fn community_target(&self, community: &RegionRow, code: &str, target: Option<&str>) -> Result<String> {
+        match target {
+            None => Ok(community.id.clone()),
+            Some(t) if t == code => Ok(community.id.clone()),
+            Some(t) => {
+                let grid = self
+                    .store
+                    .region_by_code(t)
+                    .await?
+                    .filter(|g| g.parent_id.as_deref() == Some(community.id.as_str()));
+                Ok(grid.ok_or_else(|| AppError::Validation(format!("{t} is not a grid of this community")))?.id)
+            }
+        }
+    }
+
+    /// The code of a stored region (a community or one of its grids).
+    async fn code_of_region(&self, region_id: &str) -> Result<RegionCode> {
+        let r = self.store.region(region_id).await?.ok_or(AppError::NotFound)?;
+        RegionCode::parse(&r.code).map_err(|e| AppError::Internal(e.to_string()))
+    }
+
+    /// A topic and its community's code, if the session may read it.
+    async fn readable_topic(&self, s: &Session, id: &str) -> Result<(TopicRow, RegionCode)> {
+        let t = self.store.topic(id).await?.ok_or(AppError::NotFound)?;
+        let code = self.code_of_region(&t.community_id).await?;
+        self.authorize_community(s, Action::ReadCommunity, &code)?;
+        Ok((t, code))
+    }
+
+    /// Sets a topic (the committee and officers). From a case, the case must lie in the
+    /// community; with a camera, the camera's masked snapshot is taken and kept.
+    pub async fn create_topic(&self, s: &Session, ctx: &RequestCtx, code: &str, new: NewTopic) -> Result<TopicRow> {
+        let (community, c) = self.community(code).await?;
+        self.authorize_community(s, Action::ManageTopics, &c)?;
+        let title = text("title", &new.title, 100)?;
+        let body = text("body", &new.body, 4000)?;
+        if let Some(case_id) = &new.case_id {
+            let case = self.visible_case(s, case_id).await?;
+            let inside =
+                case.grid_code.as_deref().and_then(|g| RegionCode::parse(g).ok()).is_some_and(|g| g.is_within(&c));
+            if !inside {
+                return Err(AppError::Validation("the case is not in this community".into()));
+            }
+        }
+        let evidence = match &new.camera_id {
+            Some(cam) => {
+                // Only a camera of this community, and never a public-security camera.
+                let row = self.get_camera(s, cam).await?;
+                let inside =
+                    row.grid_code.as_deref().and_then(|g| RegionCode::parse(g).ok()).is_some_and(|g| g.is_within(&c));
+                if !inside || row.zone == palmgrid_domain::Zone::PoliceVideo.as_str() {
+                    return Err(AppError::Validation(
+                        "the camera must be a non-police camera of this community".into(),
+                    ));
+                }
+                Some(self.masked_snapshot(s, ctx, cam, "议题").await?)
+            }
+            None => None,
+        };
+        let now = self.now_ms();
+        let row = TopicRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            community_id: community.id,
+            title,
+            body,
+            phase: Phase::Collect.as_str().into(),
+            case_id: new.case_id,
+            evidence_sha256: evidence.as_deref().map(crate::cases::sha256_hex),
+            created_by: s.user_id.clone(),
+            decision: None,
+            decided_ms: None,
+            created_ms: now,
+            updated_ms: now,
+        };
+        self.store.insert_topic(&row, evidence.as_deref()).await?;
+        Ok(row)
+    }
+
+    pub async fn list_topics(&self, s: &Session, code: &str) -> Result<Vec<TopicRow>> {
+        let (community, c) = self.community(code).await?;
+        self.authorize_community(s, Action::ReadCommunity, &c)?;
+        Ok(self.store.list_topics(&community.id).await?)
+    }
+
+    async fn poll_view(&self, s: &Session, topic_id: &str) -> Result<Option<PollView>> {
+        let Some(p) = self.store.poll(topic_id).await? else { return Ok(None) };
+        let spec = PollSpec {
+            question: p.question,
+            options: serde_json::from_str(&p.options).map_err(|e| AppError::Internal(e.to_string()))?,
+            multiple: p.multiple,
+            anonymous: p.anonymous,
+            deadline_ms: p.deadline_ms,
+            quorum_pct: p.quorum_pct,
+        };
+        let votes = self.store.votes(topic_id).await?;
+        let parsed: Vec<(String, Vec<usize>)> =
+            votes.into_iter().map(|(u, c)| (u, serde_json::from_str(&c).unwrap_or_default())).collect();
+        let t = tally(&spec, &parsed.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(), p.eligible.max(0) as u64);
+        let mine = parsed.iter().find(|(u, _)| *u == s.user_id).map(|(_, c)| c.clone());
+        let mut voters = Vec::new();
+        if !spec.anonymous {
+            for (u, c) in &parsed {
+                let name = self.store.user_by_id(u).await?.map(|u| u.display_name).unwrap_or_default();
+                voters.push((name, c.clone()));
+            }
+        }
+        Ok(Some(PollView { spec, tally: t, mine, voters }))
+    }
+
+    /// A topic with its comments (and authors' names) and its poll.
+    pub async fn topic_detail(&self, s: &Session, id: &str) -> Result<TopicDetail> {
+        let (topic, code) = self.readable_topic(s, id).await?;
+        let space = Resource::Community(code);
+        let staff = self.authorize(s, Action::ManageTopics, &space).is_ok();
+        let mut comments = Vec::new();
+        for mut c in self.store.comments(id).await? {
+            let name = self.store.user_by_id(&c.author_id).await?.map(|u| u.display_name).unwrap_or_default();
+            // A hidden comment's text stays with its author and the moderators.
+            if c.hidden_ms.is_some() && !staff && c.author_id != s.user_id {
+                c.body = String::new();
+            }
+            comments.push((c, name));
+        }
+        Ok(TopicDetail {
+            poll: self.poll_view(s, id).await?,
+            may_manage: self.authorize(s, Action::ManageTopics, &space).is_ok(),
+            may_take_part: self.authorize(s, Action::TakePart, &space).is_ok(),
+            topic,
+            comments,
+        })
+    }
+
+    /// The masked picture of a topic.
+    pub async fn topic_evidence(&self, s: &Session, id: &str) -> Result<Vec<u8>> {
+        self.readable_topic(s, id).await?;
+        self.store.topic_evidence(id).await?.ok_or(AppError::NotFound)
+    }
+
+    /// A comment (members who take part, and the staff running the space) while the topic
+    /// collects views or is discussed.
+    pub async fn comment_on_topic(
+        &self,
+        s: &Session,
+        id: &str,
+        body: &str,
+        parent: Option<String>,
+    ) -> Result<CommentRow> {
+        let (topic, code) = self.readable_topic(s, id).await?;
+        let space = Resource::Community(code);
+        if self.authorize(s, Action::TakePart, &space).is_err() {
+            self.authorize(s, Action::ManageTopics, &space)?;
+        }
+        if !phase_of(&topic)?.takes_comments() {
+            return Err(AppError::Conflict("comments are closed in this phase".into()));
+        }
+        if let Some(p) = &parent
+            && !self.store.comments(id).await?.iter().any(|c| &c.id == p)
+        {
+            return Err(AppError::Validation("the comment answered is not on this topic".into()));
+        }
+        let c = CommentRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            topic_id: id.into(),
+            parent_id: parent,
+            author_id: s.user_id.clone(),
+            body: text("comment", body, 2000)?,
+            created_ms: self.now_ms(),
+            hidden_ms: None,
+            hidden_reason: None,
+        };
+        self.store.insert_comment(&c).await?;
+        Ok(c)
+    }
+
+    /// The comment and its topic's community, if the session may read them.
+    async fn readable_comment(&self, s: &Session, id: &str) -> Result<(CommentRow, RegionCode)> {
+        let c = self.store.comment(id).await?.ok_or(AppError::NotFound)?;
+        let (_, code) = self.readable_topic(s, &c.topic_id).await?;
+        Ok((c, code))
+    }
+
+    /// A member reports a comment. Once [`HIDE_AFTER_REPORTS`] members have, it is hidden
+    /// pending review, and the hiding is written to the audit log with its rule. Returns the
+    /// number of reports and whether the comment is hidden now.
+    pub async fn report_comment(&self, s: &Session, ctx: &RequestCtx, id: &str, reason: &str) -> Result<(i64, bool)> {
+        let (c, _) = self.readable_comment(s, id).await?;
+        if c.author_id == s.user_id {
+            return Err(AppError::Validation("you cannot report your own comment".into()));
+        }
+        let reason = text("reason", reason, 200)?;
+        let now = self.now_ms();
+        let reports = self.store.report_comment(id, &s.user_id, &reason, now).await?;
+        if reports >= HIDE_AFTER_REPORTS && c.hidden_ms.is_none() {
+            let rule = format!("{HIDE_AFTER_REPORTS} 位成员举报，待审核");
+            if self.store.set_comment_hidden(id, Some((now, &rule))).await? {
+                let who =
+                    crate::audit::Who { actor_id: None, actor_name: "system".into(), actor_role: "system".into() };
+                let details = json!({"topic": c.topic_id, "rule": "reports", "reports": reports, "reason": rule});
+                self.record(&who, ctx, "moderation.hide", &format!("comment:{id}"), RESULT_OK, details).await?;
+            }
+            return Ok((reports, true));
+        }
+        Ok((reports, c.hidden_ms.is_some()))
+    }
+
+    /// A moderator (the staff running the space) removes a comment, stating the rule it
+    /// broke, or restores it. Both are written to the audit log.
+    pub async fn moderate_comment(
+        &self,
+        s: &Session,
+        ctx: &RequestCtx,
+        id: &str,
+        remove: bool,
+        rule: &str,
+    ) -> Result<()> {
+        let (c, code) = self.readable_comment(s, id).await?;
+        self.authorize(s, Action::ManageTopics, &Resource::Community(code))?;
+        let rule = text("rule", rule, 200)?;
+        let hidden = remove.then(|| (self.now_ms(), rule.as_str()));
+        self.store.set_comment_hidden(id, hidden).await?;
+        if !remove {
+            // A restored comment starts afresh: earlier reports were reviewed.
+            self.store.clear_comment_reports(id).await?;
+        }
+        let action = if remove { "moderation.remove" } else { "moderation.restore" };
+        let details = json!({"topic": c.topic_id, "rule": rule, "author": c.author_id});
+        self.record(&s.into(), ctx, action, &format!("comment:{id}"), RESULT_OK, details).await?;
+        Ok(())
+    }
+
+    /// The author appeals against the hiding of their comment (once).
+    pub async fn appeal_comment(&self, s: &Session, ctx: &RequestCtx, id: &str, body: &str) -> Result<()> {
+        let (c, _) = self.readable_comment(s, id).await?;
+        if c.author_id != s.user_id {
+            return Err(AppError::Forbidden);
+        }
+        if c.hidden_ms.is_none() {
+            return Err(AppError::Conflict("the comment is not hidden".into()));
+        }
+        let body = text("appeal", body, 1000)?;
+        self.store.insert_appeal(id, &s.user_id, &body, self.now_ms()).await?;
+        let details = json!({"topic": c.topic_id, "hidden_reason": c.hidden_reason});
+        self.record(&s.into(), ctx, "moderation.appeal", &format!("comment:{id}"), RESULT_OK, details).await?;
+        Ok(())
+    }
+
+    /// Moves a topic on (collect → discuss) or closes it. Opening the vote and recording the
+    /// decision have their own calls.
+    pub async fn move_topic(&self, s: &Session, id: &str, to: &str) -> Result<()> {
+        let (topic, code) = self.readable_topic(s, id).await?;
+        self.authorize_community(s, Action::ManageTopics, &code)?;
+        let to = Phase::parse(to).ok_or_else(|| AppError::Validation(format!("unknown phase {to:?}")))?;
+        let from = phase_of(&topic)?;
+        if matches!(to, Phase::Decide | Phase::Decided) {
+            return Err(AppError::Validation("open a poll to vote, and record a decision to decide".into()));
+        }
+        if !from.may_move_to(to) {
+            return Err(AppError::Conflict(format!("a topic cannot go from {} to {}", from.as_str(), to.as_str())));
+        }
+        Ok(self.store.move_topic(id, from.as_str(), to.as_str(), None, self.now_ms()).await?)
+    }
+
+    /// Opens the vote: the topic moves to `decide`. The quorum's base is the community's
+    /// participating members now.
+    pub async fn open_poll(&self, s: &Session, id: &str, spec: PollSpec) -> Result<()> {
+        let (topic, code) = self.readable_topic(s, id).await?;
+        self.authorize_community(s, Action::ManageTopics, &code)?;
+        let from = phase_of(&topic)?;
+        if !from.may_move_to(Phase::Decide) {
+            return Err(AppError::Conflict("a poll opens after the discussion".into()));
+        }
+        let now = self.now_ms();
+        spec.check(now).map_err(|p| AppError::Validation(p.join("; ")))?;
+        let poll = PollRow {
+            topic_id: id.into(),
+            question: spec.question.trim().into(),
+            multiple: spec.multiple,
+            anonymous: spec.anonymous,
+            options: serde_json::to_string(&spec.options.iter().map(|o| o.trim()).collect::<Vec<_>>())
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            deadline_ms: spec.deadline_ms,
+            quorum_pct: spec.quorum_pct,
+            eligible: self.store.count_participants(code.as_str()).await?,
+            created_ms: now,
+        };
+        Ok(self.store.open_poll(&poll, from.as_str()).await?)
+    }
+
+    /// One vote per member, before the deadline.
+    pub async fn vote(&self, s: &Session, id: &str, choices: Vec<usize>) -> Result<()> {
+        let (topic, code) = self.readable_topic(s, id).await?;
+        self.authorize_community(s, Action::TakePart, &code)?;
+        let poll = self.poll_view(s, id).await?.ok_or_else(|| AppError::Conflict("the topic has no poll".into()))?;
+        if phase_of(&topic)? != Phase::Decide || self.now_ms() >= poll.spec.deadline_ms {
+            return Err(AppError::Conflict("the poll is closed".into()));
+        }
+        poll.spec.check_vote(&choices).map_err(AppError::Validation)?;
+        let json = serde_json::to_string(&choices).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(self.store.insert_vote(id, &s.user_id, &json, self.now_ms()).await?)
+    }
+
+    /// Records the decision (after the deadline, or once the quorum is met) and, if given,
+    /// the action item that carries it out.
+    pub async fn decide_topic(
+        &self,
+        s: &Session,
+        id: &str,
+        decision: &str,
+        item: Option<NewActionItem>,
+    ) -> Result<Option<ActionItemRow>> {
+        let (topic, code) = self.readable_topic(s, id).await?;
+        self.authorize_community(s, Action::ManageTopics, &code)?;
+        let decision = text("decision", decision, 2000)?;
+        if phase_of(&topic)? != Phase::Decide {
+            return Err(AppError::Conflict("a decision follows a vote".into()));
+        }
+        let poll = self.poll_view(s, id).await?.ok_or_else(|| AppError::Conflict("the topic has no poll".into()))?;
+        // Before the deadline only a quorum that was set and reached by real votes ends the poll.
+        let early =
+            poll.spec.quorum_pct > 0 && poll.tally.eligible > 0 && poll.tally.voters > 0 && poll.tally.quorum_met;
+        if self.now_ms() < poll.spec.deadline_ms && !early {
+            return Err(AppError::Conflict("the poll runs until its deadline or its quorum".into()));
+        }
+        let item = match item {
+            Some(i) => Some(self.check_item(&code, &topic.community_id, Some(id.into()), i, s).await?),
+            None => None,
+        };
+        self.store
+            .move_topic(id, Phase::Decide.as_str(), Phase::Decided.as_str(), Some(&decision), self.now_ms())
+            .await?;
+        if let Some(i) = &item {
+            self.store.insert_action_item(i).await?;
+        }
+        Ok(item)
+    }
+
+    async fn check_item(
+        &self,
+        code: &RegionCode,
+        community_id: &str,
+        topic_id: Option<String>,
+        new: NewActionItem,
+        s: &Session,
+    ) -> Result<ActionItemRow> {
+        let title = text("title", &new.title, 100)?;
+        let owner = self.store.user_by_id(&new.owner_id).await?.filter(|u| !u.disabled);
+        let owner = owner.ok_or_else(|| AppError::Validation("the owner must be an enabled account".into()))?;
+        let member = self.is_member(&owner.id, code).await?;
+        if !member {
+            return Err(AppError::Validation("the owner must be a member of the community".into()));
+        }
+        let now = self.now_ms();
+        Ok(ActionItemRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            community_id: community_id.into(),
+            topic_id,
+            title,
+            owner_id: owner.id,
+            deadline_ms: new.deadline_ms,
+            progress: 0,
+            status: action_status(0, new.deadline_ms, now).into(),
+            created_by: s.user_id.clone(),
+            created_ms: now,
+            updated_ms: now,
+        })
+    }
+
+    /// An action item set directly (the committee and officers).
+    pub async fn create_action_item(&self, s: &Session, code: &str, new: NewActionItem) -> Result<ActionItemRow> {
+        let (community, c) = self.community(code).await?;
+        self.authorize_community(s, Action::ManageTopics, &c)?;
+        let item = self.check_item(&c, &community.id, None, new, s).await?;
+        self.store.insert_action_item(&item).await?;
+        Ok(item)
+    }
+
+    /// An action item and its community's code, if the session may read it.
+    async fn readable_item(&self, s: &Session, id: &str) -> Result<(ActionItemRow, RegionCode)> {
+        let item = self.store.action_item(id).await?.ok_or(AppError::NotFound)?;
+        let code = self.code_of_region(&item.community_id).await?;
+        self.authorize_community(s, Action::ReadCommunity, &code)?;
+        Ok((item, code))
+    }
+
+    /// An action item of a community the session belongs to, with its updates.
+    pub async fn action_item(&self, s: &Session, id: &str) -> Result<(ActionItemRow, Vec<ActionUpdateRow>)> {
+        let (item, _) = self.readable_item(s, id).await?;
+        let updates = self.store.action_updates(id).await?;
+        Ok((item, updates))
+    }
+
+    /// Progress on an action item, by its owner or the staff running the space.
+    pub async fn update_action_item(&self, s: &Session, id: &str, body: &str, progress: i64) -> Result<ActionItemRow> {
+        let (item, code) = self.readable_item(s, id).await?;
+        if item.owner_id != s.user_id {
+            self.authorize(s, Action::ManageTopics, &Resource::Community(code))?;
+        }
+        if !(0..=100).contains(&progress) {
+            return Err(AppError::Validation("progress is a percentage, 0–100".into()));
+        }
+        let now = self.now_ms();
+        let status = action_status(progress, item.deadline_ms, now);
+        let u = ActionUpdateRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            item_id: id.into(),
+            author_id: s.user_id.clone(),
+            body: text("update", body, 2000)?,
+            progress,
+            created_ms: now,
+        };
+        self.store.add_action_update(&u, status).await?;
+        Ok(ActionItemRow { progress, status: status.into(), updated_ms: now, ..item })
+    }
+
+    /// The community's public board: its cases (without who reported them), topics with
+    /// their counts, and action items with their progress.
+    pub async fn board(&self, s: &Session, code: &str) -> Result<Board> {
+        let (community, c) = self.community(code).await?;
+        self.authorize_community(s, Action::ReadCommunity, &c)?;
+        let grids: std::collections::HashMap<String, String> = self
+            .store
+            .list_regions()
+            .await?
+            .into_iter()
+            .filter(|r| r.level == "grid" && r.parent_id.as_deref() == Some(community.id.as_str()))
+            .map(|r| (r.id, r.name))
+            .collect();
+        let filter = CaseFilter { grid_ids: grids.keys().cloned().collect(), limit: 200, ..Default::default() };
+        let cases = if grids.is_empty() { vec![] } else { self.store.list_cases(&filter).await? };
+        let cases = cases
+            .into_iter()
+            .filter(|r| !matches!(r.state.as_str(), "cancelled" | "merged"))
+            .map(|r| BoardCase {
+                category: self.cases.categories.category(&r.category).map(|c| c.name.clone()).unwrap_or(r.category),
+                grid_name: r.grid_id.as_ref().and_then(|g| grids.get(g).cloned()),
+                number: r.number,
+                state: r.state,
+                created_ms: r.created_ms,
+                closed_ms: r.closed_ms,
+                rating: r.rating,
+            })
+            .collect();
+        let mut topics = Vec::new();
+        for t in self.store.list_topics(&community.id).await? {
+            let tally = self.poll_view(s, &t.id).await?.map(|p| p.tally);
+            topics.push((t, tally));
+        }
+        let items = self.store.list_action_items(&community.id).await?;
+        let now = self.now_ms();
+        let items = items
+            .into_iter()
+            .map(|i| ActionItemRow { status: action_status(i.progress, i.deadline_ms, now).into(), ..i })
+            .collect();
+        Ok(Board { community, cases, topics, items })
+    }
+}
+
+/// A new mediation case.
+#[derive(Debug, Clone, Default)]
+pub struct NewMediation {
+    pub title: String,
+    pub summary: String,
+    /// User ids of the parties (at least two... or one with a unit; at least one).
+    pub parties: Vec<String>,
+    pub mediator_id: String,
+}
+
+/// A mediation with its parties' and mediator's names and its record.
+#[derive(Debug, Clone)]
+pub struct MediationDetail {
+    pub mediation: palmgrid_store::MediationRow,
+    pub parties: Vec<(String, String)>,
+    pub mediator_name: String,
+    pub entries: Vec<palmgrid_store::MediationEntryRow>,
+}
+
+impl App {
+    /// Registers a mediation (登记受理): the staff running the space name the parties and the
+    /// mediator, who must be members of the community. From then on only the parties and the
+    /// mediator see it — not even whoever registered it, unless they mediate.
+    pub async fn register_mediation(&self, s: &Session, code: &str, new: NewMediation) -> Result<String> {
+        let (community, c) = self.community(code).await?;
+        self.authorize_community(s, Action::ManageTopics, &c)?;
+        let title = text("title", &new.title, 100)?;
+        let summary = text("summary", &new.summary, 4000)?;
+        if new.parties.is_empty() || new.parties.len() > 20 {
+            return Err(AppError::Validation("a mediation has 1–20 parties".into()));
+        }
+        let mut parties = new.parties.clone();
+        parties.sort();
+        parties.dedup();
+        if parties.contains(&new.mediator_id) {
+            return Err(AppError::Validation("the mediator cannot be a party".into()));
+        }
+        for u in parties.iter().chain(std::iter::once(&new.mediator_id)) {
+            let member = self.is_member(u, &c).await?;
+            if !member {
+                return Err(AppError::Validation("parties and mediator must be members of the community".into()));
+            }
+        }
+        let now = self.now_ms();
+        let m = palmgrid_store::MediationRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            community_id: community.id,
+            title,
+            summary,
+            state: "registered".into(),
+            mediator_id: new.mediator_id,
+            created_by: s.user_id.clone(),
+            agreement: None,
+            escalated_to: None,
+            created_ms: now,
+            updated_ms: now,
+        };
+        self.store.insert_mediation(&m, &parties).await?;
+        Ok(m.id)
+    }
+
+    /// A mediation the session is a party to or mediates; 404 for everyone else.
+    pub async fn mediation(&self, s: &Session, id: &str) -> Result<MediationDetail> {
+        let m = self.store.mediation(id).await?.ok_or(AppError::NotFound)?;
+        let parties = self.store.mediation_parties(id).await?;
+        let involved = m.mediator_id == s.user_id || parties.contains(&s.user_id);
+        match self.authorize(s, Action::ReadMediation, &Resource::Mediation { involved }) {
+            Ok(()) => {}
+            Err(AppError::Forbidden) => return Err(AppError::NotFound),
+            Err(e) => return Err(e),
+        }
+        let name = |u: Option<palmgrid_store::UserRow>| u.map(|u| u.display_name).unwrap_or_default();
+        let mut named = Vec::new();
+        for p in parties {
+            named.push((p.clone(), name(self.store.user_by_id(&p).await?)));
+        }
+        Ok(MediationDetail {
+            mediator_name: name(self.store.user_by_id(&m.mediator_id).await?),
+            entries: self.store.mediation_entries(id).await?,
+            parties: named,
+            mediation: m,
+        })
+    }
+
+    /// Mediations the session is part of.
+    pub async fn my_mediations(&self, s: &Session) -> Result<Vec<palmgrid_store::MediationRow>> {
+        Ok(self.store.mediations_of(&s.user_id).await?)
+    }
+
+    /// A step by the mediator: `session` (notes of a meeting), `agreement` (the agreement's
+    /// text), `follow_up` (回访), `escalation` (`to`: `street` or `court`) or `closing`.
+    pub async fn mediation_step(&self, s: &Session, id: &str, step: &str, notes: &str, to: Option<&str>) -> Result<()> {
+        let d = self.mediation(s, id).await?;
+        if d.mediation.mediator_id != s.user_id {
+            return Err(AppError::Forbidden);
+        }
+        let notes = text("notes", notes, 8000)?;
+        let next = palmgrid_domain::community::mediation_step(&d.mediation.state, step).ok_or_else(|| {
+            AppError::Conflict(format!("a {step} step does not follow a mediation that is {}", d.mediation.state))
+        })?;
+        let escalated_to = match (step, to) {
+            ("escalation", Some(t @ ("street" | "court"))) => Some(t),
+            ("escalation", _) => return Err(AppError::Validation("escalate to street or court".into())),
+            _ => None,
+        };
+        let e = palmgrid_store::MediationEntryRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            mediation_id: id.into(),
+            kind: step.into(),
+            notes: notes.clone(),
+            author_id: s.user_id.clone(),
+            created_ms: self.now_ms(),
+        };
+        let agreement = (step == "agreement").then_some(notes.as_str());
+        Ok(self.store.add_mediation_entry(&e, &d.mediation.state, next, agreement, escalated_to).await?)
+    }
+}
+
+/// Who a notice was for, and who has read it.
+#[derive(Debug, Clone)]
+pub struct Receipts {
+    /// The members taking part under the notice's target.
+    pub audience: Vec<(String, String)>,
+    /// (user id, name, read time) of those who read it, in order.
+    pub read: Vec<(String, String, i64)>,
+}
+
+const PARTICIPANTS: [&str; 4] = ["resident", "property_manager", "local_unit", "social_org"];
+
+impl App {
+    /// Whether a notice to `target` is for this session: community-wide notices are for every
+    /// member; a notice to a grid is for members whose scope lies in that grid, and the staff.
+    fn notice_is_for(&self, s: &Session, target: &RegionCode, community: &RegionCode) -> bool {
+        if target == community {
+            return true;
+        }
+        let staff = self.authorize(s, Action::ManageTopics, &Resource::Community(community.clone())).is_ok();
+        staff || s.actor.grants.iter().any(|g| g.scope.as_ref().is_some_and(|sc| sc.is_within(target)))
+    }
+
+    /// Posts a notice to the community or one of its grids (the staff running the space).
+    pub async fn post_notice(
+        &self,
+        s: &Session,
+        code: &str,
+        target: Option<&str>,
+        title: &str,
+        body: &str,
+    ) -> Result<palmgrid_store::NoticeRow> {
+        let (community, c) = self.community(code).await?;
+        self.authorize_community(s, Action::ManageTopics, &c)?;
+        let target_id = self.community_target(&community, code, target).await?;
+        let n = palmgrid_store::NoticeRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            community_id: community.id,
+            target_id,
+            title: text("title", title, 100)?,
+            body: text("body", body, 8000)?,
+            created_by: s.user_id.clone(),
+            created_ms: self.now_ms(),
+        };
+        self.store.insert_notice(&n).await?;
+        Ok(n)
+    }
+
+    /// The notices of a community meant for the session, newest first, with whether it has
+    /// read each.
+    pub async fn notices(&self, s: &Session, code: &str) -> Result<Vec<(palmgrid_store::NoticeRow, bool)>> {
+        let (community, c) = self.community(code).await?;
+        self.authorize_community(s, Action::ReadCommunity, &c)?;
+        let codes: std::collections::HashMap<String, String> =
+            self.store.list_regions().await?.into_iter().map(|r| (r.id, r.code)).collect();
+        Ok(self
+            .store
+            .list_notices(&community.id, &s.user_id)
+            .await?
+            .into_iter()
+            .filter(|(n, _)| {
+                codes
+                    .get(&n.target_id)
+                    .and_then(|t| RegionCode::parse(t).ok())
+                    .is_some_and(|t| self.notice_is_for(s, &t, &c))
+            })
+            .collect())
+    }
+
+    /// Opens a notice, which counts as reading it.
+    pub async fn read_notice(&self, s: &Session, id: &str) -> Result<palmgrid_store::NoticeRow> {
+        let (n, target, c) = self.notice_of(s, id).await?;
+        if !self.notice_is_for(s, &target, &c) {
+            return Err(AppError::NotFound);
+        }
+        self.store.mark_notice_read(id, &s.user_id, self.now_ms()).await?;
+        Ok(n)
+    }
+
+    async fn notice_of(&self, s: &Session, id: &str) -> Result<(palmgrid_store::NoticeRow, RegionCode, RegionCode)> {
+        let n = self.store.notice(id).await?.ok_or(AppError::NotFound)?;
+        let c = self.code_of_region(&n.community_id).await?;
+        let target = self.code_of_region(&n.target_id).await?;
+        self.authorize_community(s, Action::ReadCommunity, &c)?;
+        Ok((n, target, c))
+    }
+
+    /// Read receipts of a notice (the staff running the space).
+    pub async fn notice_receipts(&self, s: &Session, id: &str) -> Result<Receipts> {
+        let (_, target, c) = self.notice_of(s, id).await?;
+        self.authorize_community(s, Action::ManageTopics, &c)?;
+        let audience = self.store.members_under(target.as_str(), &PARTICIPANTS).await?;
+        let mut read = Vec::new();
+        for (user, at) in self.store.notice_reads(id).await? {
+            let name = self.store.user_by_id(&user).await?.map(|u| u.display_name).unwrap_or_default();
+            read.push((user, name, at));
+        }
+        Ok(Receipts { audience, read })
+    }
+}
+
+/// How long an invite can be used.
+pub const INVITE_TTL_MS: i64 = 7 * 86_400_000;
+
+/// A join request with the address it was issued for and the account's names.
+#[derive(Debug, Clone)]
+pub struct JoinRequest {
+    pub request: palmgrid_store::JoinRequestRow,
+    pub address: String,
+    pub username: String,
+    pub display_name: String,
+}
+
+impl App {
+    /// An officer issues an invite for an address in the community (or one of its grids).
+    /// Returns the invite and its code, shown once (as text and as a QR of the join link).
+    pub async fn issue_invite(
+        &self,
+        s: &Session,
+        code: &str,
+        target: Option<&str>,
+        address: &str,
+    ) -> Result<(palmgrid_store::InviteRow, String)> {
+        let (community, c) = self.community(code).await?;
+        self.authorize_community(s, Action::ManageTopics, &c)?;
+        let target_id = self.community_target(&community, code, target).await?;
+        let secret = data_encoding::BASE32_NOPAD.encode(&crate::random_bytes::<10>());
+        let now = self.now_ms();
+        let row = palmgrid_store::InviteRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            code_hash: crate::auth::hash_token(&secret),
+            community_id: community.id,
+            target_id,
+            address: text("address", address, 200)?,
+            issued_by: s.user_id.clone(),
+            created_ms: now,
+            expires_ms: now + INVITE_TTL_MS,
+            used_ms: None,
+        };
+        self.store.insert_invite(&row).await?;
+        Ok((row, secret))
+    }
+
+    /// Registers an account with an invite (no session: this is how a resident arrives).
+    /// The account can log in but belongs to no community until staff verify it. A wrong,
+    /// used or expired code is refused after the login failure delay.
+    pub async fn join_with_invite(&self, ctx: &RequestCtx, code: &str, new: crate::users::NewUser) -> Result<String> {
+        let code = code.trim().to_ascii_uppercase();
+        let invite = self.store.invite_by_hash(&crate::auth::hash_token(&code)).await?;
+        let now = self.now_ms();
+        let Some(invite) = invite.filter(|i| i.used_ms.is_none() && i.expires_ms > now) else {
+            tokio::time::sleep(std::time::Duration::from_millis(self.auth.failure_delay_ms)).await;
+            return Err(AppError::Validation("the invite code is not valid (wrong, used or expired)".into()));
+        };
+        let user = self.new_user_row(&new).await?;
+        let request = palmgrid_store::JoinRequestRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            invite_id: invite.id.clone(),
+            user_id: user.id.clone(),
+            state: "pending".into(),
+            created_ms: now,
+            decided_by: None,
+            decided_ms: None,
+        };
+        self.store.join_with_invite(&invite.id, &user, &request).await?;
+        let who = crate::audit::Who {
+            actor_id: Some(user.id.clone()),
+            actor_name: user.username.clone(),
+            actor_role: String::new(),
+        };
+        self.record(
+            &who,
+            ctx,
+            "community.join",
+            &format!("invite:{}", invite.id),
+            RESULT_OK,
+            json!({"address": invite.address}),
+        )
+        .await?;
+        Ok(request.id)
+    }
+
+    /// Join requests of a community (the staff running it): who asked, for which address.
+    pub async fn join_requests(&self, s: &Session, code: &str) -> Result<Vec<JoinRequest>> {
+        let (community, c) = self.community(code).await?;
+        self.authorize_community(s, Action::ManageTopics, &c)?;
+        let mut out = Vec::new();
+        for (request, invite) in self.store.join_requests(&community.id).await? {
+            let u = self.store.user_by_id(&request.user_id).await?.ok_or(AppError::NotFound)?;
+            out.push(JoinRequest {
+                request,
+                address: invite.address,
+                username: u.username,
+                display_name: u.display_name,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Verifies (a resident membership over the invite's target) or rejects a join request.
+    pub async fn decide_join(&self, s: &Session, ctx: &RequestCtx, id: &str, verify: bool) -> Result<()> {
+        let request = self.store.join_request(id).await?.ok_or(AppError::NotFound)?;
+        let invite = self.store.invite(&request.invite_id).await?.ok_or(AppError::NotFound)?;
+        let c = self.code_of_region(&invite.community_id).await?;
+        self.authorize_community(s, Action::ManageTopics, &c)?;
+        let mid = palmgrid_domain::MembershipId::new().to_string();
+        let membership =
+            verify.then_some((mid.as_str(), request.user_id.as_str(), "resident", invite.target_id.as_str()));
+        let state = if verify { "verified" } else { "rejected" };
+        self.store.decide_join(id, state, &s.user_id, self.now_ms(), membership).await?;
+        let action = if verify { "community.verify" } else { "community.reject" };
+        self.record(
+            &s.into(),
+            ctx,
+            action,
+            &format!("user:{}", request.user_id),
+            RESULT_OK,
+            json!({"address": invite.address}),
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// A chat message as members see it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ChatMessage {
+    pub id: i64,
+    pub author_name: String,
+    pub body: String,
+    pub created_ms: i64,
+}
+
+/// Live chat rooms: one broadcast channel per community, made on first use. Posting holds
+/// the room's lock from insert to send, so every member receives messages in number order.
+#[derive(Debug, Default)]
+pub struct ChatRooms(std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Room>>>);
+
+#[derive(Debug)]
+pub struct Room {
+    tx: tokio::sync::broadcast::Sender<ChatMessage>,
+    order: tokio::sync::Mutex<()>,
+}
+
+impl ChatRooms {
+    fn room(&self, community_id: &str) -> std::sync::Arc<Room> {
+        let mut rooms = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        rooms
+            .entry(community_id.to_owned())
+            .or_insert_with(|| {
+                std::sync::Arc::new(Room { tx: tokio::sync::broadcast::channel(1024).0, order: Default::default() })
+            })
+            .clone()
+    }
+}
+
+impl App {
+    /// Joins a community's chat: the live feed (subscribed first) and the latest history,
+    /// so a client that drops duplicates by id misses nothing.
+    pub async fn chat_join(
+        &self,
+        s: &Session,
+        code: &str,
+    ) -> Result<(Vec<ChatMessage>, tokio::sync::broadcast::Receiver<ChatMessage>, String)> {
+        let (community, c) = self.community(code).await?;
+        self.authorize_community(s, Action::ReadCommunity, &c)?;
+        let rx = self.chat.room(&community.id).tx.subscribe();
+        let history = self.chat_history_of(&community.id, None).await?;
+        Ok((history, rx, community.id))
+    }
+
+    async fn chat_history_of(&self, community_id: &str, before: Option<i64>) -> Result<Vec<ChatMessage>> {
+        let mut names: std::collections::HashMap<String, String> = Default::default();
+        let mut out = Vec::new();
+        for m in self.store.chat_history(community_id, before, 50).await? {
+            if !names.contains_key(&m.author_id) {
+                let n = self.store.user_by_id(&m.author_id).await?.map(|u| u.display_name).unwrap_or_default();
+                names.insert(m.author_id.clone(), n);
+            }
+            out.push(ChatMessage {
+                id: m.id,
+                author_name: names[&m.author_id].clone(),
+                body: m.body,
+                created_ms: m.created_ms,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Earlier messages (50 before `before`).
+    pub async fn chat_history(&self, s: &Session, code: &str, before: Option<i64>) -> Result<Vec<ChatMessage>> {
+        let (community, c) = self.community(code).await?;
+        self.authorize_community(s, Action::ReadCommunity, &c)?;
+        self.chat_history_of(&community.id, before).await
+    }
+
+    /// Posts a message to every member connected, in order. `@username` tells that member
+    /// (a notification of kind `mention`), if they belong to the community.
+    pub async fn chat_post(&self, s: &Session, code: &str, body: &str) -> Result<ChatMessage> {
+        let (community, c) = self.community(code).await?;
+        self.authorize_community(s, Action::ReadCommunity, &c)?;
+        let body = text("message", body, 2000)?;
+        let room = self.chat.room(&community.id);
+        let _order = room.order.lock().await;
+        let now = self.now_ms();
+        let row = palmgrid_store::ChatMessageRow {
+            id: 0,
+            community_id: community.id.clone(),
+            author_id: s.user_id.clone(),
+            body: body.clone(),
+            created_ms: now,
+        };
+        let id = self.store.insert_chat_message(&row).await?;
+        let msg = ChatMessage { id, author_name: s.display_name.clone(), body, created_ms: now };
+        let _ = room.tx.send(msg.clone());
+        drop(_order);
+        self.notify_mentions(s, &c, &msg).await?;
+        Ok(msg)
+    }
+
+    async fn notify_mentions(&self, s: &Session, c: &RegionCode, msg: &ChatMessage) -> Result<()> {
+        let mut notes = Vec::new();
+        for name in msg.body.split_whitespace().filter_map(|w| w.strip_prefix('@')).take(10) {
+            let name = name.trim_end_matches(|ch: char| !ch.is_alphanumeric() && ch != '_' && ch != '-' && ch != '.');
+            let Some(u) = self.store.user_by_username(&crate::auth::normalize_username(name)).await? else { continue };
+            let member = self.is_member(&u.id, c).await?;
+            if member && u.id != s.user_id && !notes.iter().any(|n: &palmgrid_store::NotificationRow| n.user_id == u.id)
+            {
+                notes.push(palmgrid_store::NotificationRow {
+                    id: 0,
+                    user_id: u.id,
+                    case_id: None,
+                    kind: "mention".into(),
+                    title: format!("{} 在社区群聊中提到了你", s.display_name),
+                    created_ms: msg.created_ms,
+                    read_ms: None,
+                });
+            }
+        }
+        if !notes.is_empty() {
+            let ids = self
+                .store
+                .write_case(&palmgrid_store::CaseWrite { notifications: &notes, ..Default::default() })
+                .await?;
+            self.notifier.send(notes, ids);
+        }
+        Ok(())
+    }
+}

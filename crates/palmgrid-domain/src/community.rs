@@ -1,0 +1,288 @@
+//! 民主议事 and 服务执行: topic phases, polls and their tally, action item progress. Pure rules;
+//! who may do what is `authz`.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a topic (议题) stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// 征集意见: views are collected.
+    Collect,
+    /// 协商讨论.
+    Discuss,
+    /// 表决: the poll is open.
+    Decide,
+    /// 已决定: the decision is recorded.
+    Decided,
+    /// 已关闭 without a decision.
+    Closed,
+}
+
+impl Phase {
+    pub const ALL: [Phase; 5] = [Phase::Collect, Phase::Discuss, Phase::Decide, Phase::Decided, Phase::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Collect => "collect",
+            Phase::Discuss => "discuss",
+            Phase::Decide => "decide",
+            Phase::Decided => "decided",
+            Phase::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn zh_name(self) -> &'static str {
+        match self {
+            Phase::Collect => "征集意见",
+            Phase::Discuss => "协商讨论",
+            Phase::Decide => "表决中",
+            Phase::Decided => "已决定",
+            Phase::Closed => "已关闭",
+        }
+    }
+
+    /// Comments are taken while views are collected and discussed.
+    pub fn takes_comments(self) -> bool {
+        matches!(self, Phase::Collect | Phase::Discuss)
+    }
+
+    /// Whether a topic may move from `self` to `to`: one step forward (a poll is opened by
+    /// moving to `decide`; recording the decision moves to `decided`), or closed from any
+    /// open phase.
+    pub fn may_move_to(self, to: Phase) -> bool {
+        matches!(
+            (self, to),
+            (Phase::Collect, Phase::Discuss)
+                | (Phase::Discuss, Phase::Decide)
+                | (Phase::Decide, Phase::Decided)
+                | (Phase::Collect | Phase::Discuss | Phase::Decide, Phase::Closed)
+        )
+    }
+}
+
+/// A poll as set up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PollSpec {
+    pub question: String,
+    pub options: Vec<String>,
+    /// Several choices per voter.
+    pub multiple: bool,
+    /// No route shows who voted how.
+    pub anonymous: bool,
+    pub deadline_ms: i64,
+    /// Share of eligible voters (percent) that must vote for the result to stand.
+    pub quorum_pct: i64,
+}
+
+pub const MAX_OPTIONS: usize = 20;
+
+impl PollSpec {
+    /// Checks a new poll at `now_ms`; every problem is listed.
+    pub fn check(&self, now_ms: i64) -> Result<(), Vec<String>> {
+        let mut out = Vec::new();
+        let q = self.question.trim().chars().count();
+        if q == 0 || q > 200 {
+            out.push("the question must be 1–200 characters".to_owned());
+        }
+        if !(2..=MAX_OPTIONS).contains(&self.options.len()) {
+            out.push(format!("a poll has 2–{MAX_OPTIONS} options"));
+        }
+        for (i, o) in self.options.iter().enumerate() {
+            let n = o.trim().chars().count();
+            if n == 0 || n > 100 {
+                out.push(format!("option {i} must be 1–100 characters"));
+            }
+            if self.options[..i].iter().any(|p| p.trim() == o.trim()) {
+                out.push(format!("option {i} repeats another"));
+            }
+        }
+        if self.deadline_ms <= now_ms {
+            out.push("the deadline must be in the future".to_owned());
+        }
+        if !(0..=100).contains(&self.quorum_pct) {
+            out.push("the quorum is a percentage, 0–100".to_owned());
+        }
+        if out.is_empty() { Ok(()) } else { Err(out) }
+    }
+
+    /// Checks one voter's choices (option indexes).
+    pub fn check_vote(&self, choices: &[usize]) -> Result<(), String> {
+        if choices.is_empty() {
+            return Err("choose at least one option".into());
+        }
+        if !self.multiple && choices.len() > 1 {
+            return Err("this poll takes one choice".into());
+        }
+        if choices.iter().any(|c| *c >= self.options.len()) {
+            return Err("no such option".into());
+        }
+        let mut seen = choices.to_vec();
+        seen.sort_unstable();
+        seen.dedup();
+        if seen.len() != choices.len() {
+            return Err("an option is chosen twice".into());
+        }
+        Ok(())
+    }
+}
+
+/// The count of a poll.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tally {
+    /// Votes per option, in option order.
+    pub counts: Vec<u64>,
+    pub voters: u64,
+    pub eligible: u64,
+    /// Voters per eligible member, 0–1 (0 when nobody is eligible).
+    pub turnout: f64,
+    pub quorum_met: bool,
+    /// The options with the most votes (several on a tie; none without votes).
+    pub leading: Vec<usize>,
+}
+
+/// Counts the votes (each a list of option indexes) of a poll.
+pub fn tally(spec: &PollSpec, votes: &[Vec<usize>], eligible: u64) -> Tally {
+    let mut counts = vec![0u64; spec.options.len()];
+    for v in votes {
+        for &c in v {
+            if let Some(n) = counts.get_mut(c) {
+                *n += 1;
+            }
+        }
+    }
+    let voters = votes.len() as u64;
+    let turnout = if eligible == 0 { 0.0 } else { voters as f64 / eligible as f64 };
+    // Integer comparison, so 1 of 3 at a 33 % quorum is met and 1 of 4 at 30 % is not.
+    let quorum_met = voters * 100 >= spec.quorum_pct as u64 * eligible;
+    let max = counts.iter().copied().max().unwrap_or(0);
+    let leading = if max == 0 { vec![] } else { (0..counts.len()).filter(|&i| counts[i] == max).collect() };
+    Tally { counts, voters, eligible, turnout, quorum_met, leading }
+}
+
+/// A step of a mediation (矛盾调处) and the state it leaves the mediation in, from `state`;
+/// `None` when the step does not fit. States: registered (登记受理), mediating (调解), agreed
+/// (协议), followed_up (回访), escalated, closed.
+pub fn mediation_step(state: &str, step: &str) -> Option<&'static str> {
+    Some(match (state, step) {
+        ("registered" | "mediating", "session") => "mediating",
+        ("mediating", "agreement") => "agreed",
+        ("agreed", "follow_up") => "followed_up",
+        ("registered" | "mediating", "escalation") => "escalated",
+        ("registered" | "mediating", "closing") => "closed",
+        _ => return None,
+    })
+}
+
+/// A comment is hidden, pending review, once this many members have reported it (Decidim's
+/// default).
+pub const HIDE_AFTER_REPORTS: i64 = 3;
+
+/// Status of an action item from its progress and deadline.
+pub fn action_status(progress: i64, deadline_ms: Option<i64>, now_ms: i64) -> &'static str {
+    if progress >= 100 {
+        "done"
+    } else if deadline_ms.is_some_and(|d| now_ms > d) {
+        "overdue"
+    } else if progress > 0 {
+        "in_progress"
+    } else {
+        "open"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(multiple: bool, quorum_pct: i64) -> PollSpec {
+        PollSpec {
+            question: "楼道堆物如何清理？".into(),
+            options: vec!["物业统一清运".into(), "居民自行清理".into(), "暂缓".into()],
+            multiple,
+            anonymous: true,
+            deadline_ms: 1_000,
+            quorum_pct,
+        }
+    }
+
+    #[test]
+    fn phases_move_one_step_or_close() {
+        use Phase::*;
+        let allowed: Vec<(Phase, Phase)> = Phase::ALL
+            .into_iter()
+            .flat_map(|a| Phase::ALL.into_iter().map(move |b| (a, b)))
+            .filter(|(a, b)| a.may_move_to(*b))
+            .collect();
+        assert_eq!(
+            allowed,
+            [
+                (Collect, Discuss),
+                (Collect, Closed),
+                (Discuss, Decide),
+                (Discuss, Closed),
+                (Decide, Decided),
+                (Decide, Closed)
+            ]
+        );
+        assert!(Collect.takes_comments() && Discuss.takes_comments() && !Decide.takes_comments());
+        assert_eq!(Phase::parse("decided"), Some(Decided));
+    }
+
+    #[test]
+    fn polls_and_votes_are_checked() {
+        assert!(spec(false, 30).check(0).is_ok());
+        let bad = PollSpec {
+            question: " ".into(),
+            options: vec!["a".into(), "a".into()],
+            deadline_ms: 0,
+            quorum_pct: 101,
+            ..spec(false, 0)
+        };
+        assert_eq!(bad.check(0).unwrap_err().len(), 4);
+        let s = spec(false, 0);
+        assert!(s.check_vote(&[1]).is_ok());
+        for bad in [vec![], vec![0, 1], vec![3]] {
+            assert!(s.check_vote(&bad).is_err(), "{bad:?}");
+        }
+        let m = spec(true, 0);
+        assert!(m.check_vote(&[0, 2]).is_ok());
+        assert!(m.check_vote(&[0, 0]).is_err());
+    }
+
+    #[test]
+    fn the_tally_counts_turnout_quorum_and_leaders() {
+        let votes = vec![vec![0], vec![1], vec![0]];
+        let t = tally(&spec(false, 30), &votes, 10);
+        assert_eq!((t.counts.clone(), t.voters, t.leading.clone()), (vec![2, 1, 0], 3, vec![0]));
+        assert!((t.turnout - 0.3).abs() < 1e-12 && t.quorum_met, "3 of 10 meets 30 %");
+        assert!(!tally(&spec(false, 31), &votes, 10).quorum_met);
+        let tie = tally(&spec(true, 0), &[vec![0, 1], vec![1, 0]], 2);
+        assert_eq!(tie.leading, vec![0, 1]);
+        assert!(tally(&spec(false, 50), &[], 0).leading.is_empty());
+    }
+
+    #[test]
+    fn mediation_steps_follow_the_procedure() {
+        assert_eq!(mediation_step("registered", "session"), Some("mediating"));
+        assert_eq!(mediation_step("mediating", "session"), Some("mediating"));
+        assert_eq!(mediation_step("mediating", "agreement"), Some("agreed"));
+        assert_eq!(mediation_step("agreed", "follow_up"), Some("followed_up"));
+        assert_eq!(mediation_step("registered", "agreement"), None, "an agreement comes from sessions");
+        assert_eq!(mediation_step("agreed", "escalation"), None);
+        assert_eq!(mediation_step("mediating", "escalation"), Some("escalated"));
+        assert_eq!(mediation_step("followed_up", "session"), None);
+    }
+
+    #[test]
+    fn action_status_follows_progress_and_deadline() {
+        assert_eq!(action_status(0, None, 5), "open");
+        assert_eq!(action_status(40, Some(10), 5), "in_progress");
+        assert_eq!(action_status(40, Some(10), 11), "overdue");
+        assert_eq!(action_status(100, Some(10), 11), "done");
+    }
+}
