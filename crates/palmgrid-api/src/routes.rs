@@ -137,6 +137,7 @@ fn limited_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(community::get_action_item))
         .routes(routes!(community::update_action_item))
         .routes(routes!(community::board))
+        .routes(routes!(community::camera_access))
         .routes(routes!(community::report_comment))
         .routes(routes!(community::moderate_comment))
         .routes(routes!(community::appeal_comment))

@@ -151,8 +151,10 @@ impl App {
         self.authorize_community(s, Action::ManageTopics, &c)?;
         let title = text("title", &new.title, 100)?;
         let body = text("body", &new.body, 4000)?;
+        let mut case_number = None;
         if let Some(case_id) = &new.case_id {
             let case = self.visible_case(s, case_id).await?;
+            case_number = Some(case.number.clone());
             let inside =
                 case.grid_code.as_deref().and_then(|g| RegionCode::parse(g).ok()).is_some_and(|g| g.is_within(&c));
             if !inside {
@@ -170,7 +172,12 @@ impl App {
                         "the camera must be a non-police camera of this community".into(),
                     ));
                 }
-                Some(self.masked_snapshot(s, ctx, cam, "议题").await?)
+                // The purpose names the case, so the camera-access report counts the view under it.
+                let purpose = match &case_number {
+                    Some(n) => format!("议题:{n}"),
+                    None => "议题".to_string(),
+                };
+                Some(self.masked_snapshot(s, ctx, cam, &purpose).await?)
             }
             None => None,
         };

@@ -3,6 +3,7 @@
 //! work through the store, and records admin writes and security events in the audit
 //! chain. Nothing here knows HTTP.
 
+pub mod access_report;
 pub mod audit;
 pub mod auth;
 pub mod cameras;

@@ -127,11 +127,15 @@ impl Store {
     pub async fn list_audit(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
         let sql = format!(
             "SELECT {COLS} FROM audit_log WHERE ($1 IS NULL OR actor_name = $1) \
-             AND ($2 IS NULL OR action LIKE $2) AND ($3 IS NULL OR result = $3) \
+             AND ($2 IS NULL OR action LIKE $2 ESCAPE '!') AND ($3 IS NULL OR result = $3) \
              AND ($4 IS NULL OR ts_ms >= $4) AND ($5 IS NULL OR ts_ms < $5) AND ($6 IS NULL OR seq < $6) \
              ORDER BY seq DESC LIMIT $7"
         );
-        let like = f.action_prefix.as_ref().map(|a| format!("{}%", a.replace(['%', '_'], "")));
+        // A prefix match: the prefix's own `%` and `_` are literal characters.
+        let like = f
+            .action_prefix
+            .as_ref()
+            .map(|a| format!("{}%", a.replace('!', "!!").replace('%', "!%").replace('_', "!_")));
         let rows: Vec<AuditRow> = on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(&f.actor_name)
             .bind(&like)
@@ -142,6 +146,35 @@ impl Store {
             .bind(f.limit.clamp(1, 1000))
             .fetch_all(p)
             .await?);
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// The video views (live, playback, snapshot) of the given cameras in `[since_ms, until_ms)`,
+    /// oldest first, at most `limit`: what a camera-access report counts.
+    pub async fn camera_views(
+        &self,
+        camera_ids: &[String],
+        since_ms: i64,
+        until_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        if camera_ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let targets: Vec<String> = camera_ids.iter().map(|id| format!("camera:{id}")).collect();
+        let marks: Vec<String> = (0..targets.len()).map(|i| format!("${}", i + 4)).collect();
+        let sql = format!(
+            "SELECT {COLS} FROM audit_log WHERE action IN ('video.live', 'video.playback', 'video.snapshot') \
+             AND result = 'ok' AND ts_ms >= $1 AND ts_ms < $2 AND target IN ({}) ORDER BY seq LIMIT $3",
+            marks.join(", ")
+        );
+        let rows: Vec<AuditRow> = on_pool!(self, |p| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(since_ms).bind(until_ms).bind(limit);
+            for t in &targets {
+                q = q.bind(t);
+            }
+            q.fetch_all(p).await?
+        });
         Ok(rows.into_iter().map(Into::into).collect())
     }
 

@@ -1077,3 +1077,103 @@ async fn chat_session(
         }
     }
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AccessReportQuery {
+    /// Period start and end (RFC 3339, the end exclusive); default the last 30 days.
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ViewerView {
+    pub at: String,
+    pub name: String,
+    pub role: String,
+    /// `live`, `playback` or `snapshot`.
+    pub kind: String,
+    pub purpose: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CameraAccessView {
+    pub camera_id: String,
+    pub name: String,
+    pub grid_code: Option<String>,
+    /// Audited views in the period.
+    pub views: i64,
+    /// Views by kind (`live`, `playback`, `snapshot`).
+    pub by_kind: std::collections::BTreeMap<String, i64>,
+    /// Views by the viewer's role.
+    pub by_role: std::collections::BTreeMap<String, i64>,
+    /// Views by purpose (`patrol`, `incident`, `evidence`, `other`, `议题`, …).
+    pub by_purpose: std::collections::BTreeMap<String, i64>,
+    /// Views by the number of a case of this community that the purpose names.
+    pub by_case: std::collections::BTreeMap<String, i64>,
+    /// Who viewed: only in an auditor's report.
+    pub viewers: Option<Vec<ViewerView>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessReportView {
+    pub community_code: String,
+    pub from: String,
+    pub to: String,
+    /// Every non-police camera of the community, viewed or not.
+    pub cameras: Vec<CameraAccessView>,
+    /// The period held more views than one report reads; the counts are a lower bound.
+    pub truncated: bool,
+}
+
+/// 民主监督: how often each camera of the community was viewed in a period, by role, purpose
+/// and case, from the audit log. Members and auditors; viewer identities only for auditors.
+#[utoipa::path(operation_id = "camera_access_report", get, path = "/api/v1/communities/{code}/camera-access",
+    tag = "community", params(("code" = String, Path), AccessReportQuery),
+    responses((status = 200, body = AccessReportView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn camera_access(
+    State(state): State<ApiState>,
+    a: Authed,
+    Path(code): Path<String>,
+    crate::extract::Query(q): crate::extract::Query<AccessReportQuery>,
+) -> ApiResult<Json<AccessReportView>> {
+    let to = match q.to.as_deref() {
+        Some(t) => parse_time("to", Some(t))?,
+        None => state.app.now_ms() + 1,
+    };
+    let from = match q.from.as_deref() {
+        Some(f) => parse_time("from", Some(f))?,
+        None => to - 30 * 86_400_000,
+    };
+    let r = state.app.camera_access_report(&a.session, &code, from, to).await?;
+    Ok(Json(AccessReportView {
+        community_code: r.community,
+        from: rfc3339(r.from_ms),
+        to: rfc3339(r.to_ms),
+        truncated: r.truncated,
+        cameras: r
+            .cameras
+            .into_iter()
+            .map(|c| CameraAccessView {
+                camera_id: c.camera_id,
+                name: c.name,
+                grid_code: c.grid_code,
+                views: c.views,
+                by_kind: c.by_kind,
+                by_role: c.by_role,
+                by_purpose: c.by_purpose,
+                by_case: c.by_case,
+                viewers: c.viewers.map(|v| {
+                    v.into_iter()
+                        .map(|v| ViewerView {
+                            at: rfc3339(v.ts_ms),
+                            name: v.name,
+                            role: v.role,
+                            kind: v.kind,
+                            purpose: v.purpose,
+                        })
+                        .collect()
+                }),
+            })
+            .collect(),
+    }))
+}

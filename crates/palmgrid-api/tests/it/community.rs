@@ -480,3 +480,80 @@ http_test!(two_chat_clients_receive_each_others_messages_in_order, demo_auth(), 
     let auditor = t.login("auditor").await;
     assert_eq!(t.call(Method::GET, "/api/v1/communities/430407001001/chat", Some(&auditor), None).await.0, 404);
 });
+
+http_test!(the_camera_access_report_counts_views_by_role_purpose_and_case, with_local_cameras(demo_auth()), |t| {
+    let mut tok = std::collections::HashMap::new();
+    for u in ["officer", "resident", "admin", "auditor", "traffic"] {
+        tok.insert(u, t.login(u).await);
+    }
+    let (s, rep) = t
+        .call(
+            Method::POST,
+            "/api/v1/cases",
+            Some(&tok["officer"]),
+            Some(json!({"category": "E0402", "description": "商户在店外摆放货架", "lon": 112.5995, "lat": 26.8933})),
+        )
+        .await;
+    assert_eq!(s, 201, "{rep}");
+    let (case_id, number) =
+        (rep["case"]["id"].as_str().unwrap().to_owned(), rep["case"]["number"].as_str().unwrap().to_owned());
+    let url = simcam(palmgrid_simcam::scene::SceneKind::StallSetUp).await;
+    let (s, cam) = t
+        .call(
+            Method::POST,
+            "/api/v1/cameras",
+            Some(&tok["admin"]),
+            Some(json!({"name": "商铺门口", "url": url, "grid_code": "430407001001001"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{cam}");
+    let cam = cam["id"].as_str().unwrap().to_owned();
+    let snapshot = |who: &'static str, purpose: String| {
+        let (t, tok, cam) = (&t, &tok, &cam);
+        async move {
+            let resp = t
+                .client
+                .get(format!("{}/api/v1/cameras/{cam}/snapshot.jpg", t.base))
+                .query(&[("purpose", purpose)])
+                .bearer_auth(&tok[who])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200);
+        }
+    };
+    // Three views: a patrol snapshot, the topic's masked picture (named after its case) and
+    // an admin's evidence snapshot for the case.
+    snapshot("officer", "patrol".into()).await;
+    let topic = json!({"title": "店外经营", "body": "影响通行", "case_id": case_id, "camera_id": cam});
+    let (s, v) =
+        t.call(Method::POST, "/api/v1/communities/430407001001/topics", Some(&tok["officer"]), Some(topic)).await;
+    assert_eq!(s, 201, "{v}");
+    snapshot("admin", format!("evidence:{number}")).await;
+    // A case number of no case of this community counts under its purpose only.
+    snapshot("admin", "evidence:209901010001".into()).await;
+
+    let report = "/api/v1/communities/430407001001/camera-access";
+    let (s, r) = t.call(Method::GET, report, Some(&tok["resident"]), None).await;
+    assert_eq!(s, 200, "{r}");
+    let c = r["cameras"].as_array().unwrap().iter().find(|c| c["camera_id"] == cam.as_str()).unwrap().clone();
+    assert_eq!(c["views"], 4, "{c}");
+    assert_eq!(c["by_kind"], json!({"snapshot": 4}));
+    assert_eq!(c["by_role"], json!({"grid_officer": 2, "district_admin": 2}));
+    assert_eq!(c["by_purpose"], json!({"patrol": 1, "议题": 1, "evidence": 2}));
+    assert_eq!(c["by_case"], json!({ number.clone(): 2 }));
+    assert!(c["viewers"].is_null(), "members see counts, not who viewed: {c}");
+    // Auditors see who viewed, in order.
+    let (s, r) = t.call(Method::GET, report, Some(&tok["auditor"]), None).await;
+    assert_eq!(s, 200, "{r}");
+    let c = r["cameras"].as_array().unwrap().iter().find(|c| c["camera_id"] == cam.as_str()).unwrap().clone();
+    let names: Vec<&str> = c["viewers"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["officer", "officer", "admin", "admin"]);
+    assert_eq!(c["viewers"][1]["purpose"], format!("议题:{number}"));
+    // A period before the views counts none; a non-member gets 404; a reversed period is refused.
+    let (_, r) = t.call(Method::GET, &format!("{report}?to=2020-01-01T00:00:00Z"), Some(&tok["resident"]), None).await;
+    assert!(r["cameras"].as_array().unwrap().iter().all(|c| c["views"] == 0), "{r}");
+    assert_eq!(t.call(Method::GET, report, Some(&tok["traffic"]), None).await.0, 404);
+    let reversed = format!("{report}?from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z");
+    assert_eq!(t.call(Method::GET, &reversed, Some(&tok["resident"]), None).await.0, 422);
+});

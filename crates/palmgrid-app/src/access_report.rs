@@ -1,0 +1,171 @@
+//! 民主监督: the camera-access report of a community. For every camera of the community
+//! (never a public-security camera), how often its video was viewed in a period — live,
+//! playback, snapshot — by which role, for which purpose and for which case. It is read from
+//! the audit log, so it counts exactly what was audited. Viewer identities are only for
+//! auditors; members see counts.
+
+use crate::{App, AppError, Result, Session};
+use palmgrid_domain::authz::{Action, Resource};
+use palmgrid_domain::{RegionCode, Zone};
+use std::collections::BTreeMap;
+
+/// The longest period one report covers, in days.
+pub const MAX_REPORT_DAYS: i64 = 366;
+/// At most this many views are read for one report; a report that reaches it says so.
+pub const MAX_REPORT_VIEWS: i64 = 100_000;
+
+/// One audited view, with who viewed (only in an auditor's report).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Viewer {
+    pub ts_ms: i64,
+    pub name: String,
+    pub role: String,
+    /// `live`, `playback` or `snapshot`.
+    pub kind: String,
+    pub purpose: String,
+}
+
+/// How one camera was viewed in the period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CameraAccess {
+    pub camera_id: String,
+    pub name: String,
+    pub grid_code: Option<String>,
+    pub views: i64,
+    /// By kind: `live`, `playback`, `snapshot`.
+    pub by_kind: BTreeMap<String, i64>,
+    /// By the viewer's role.
+    pub by_role: BTreeMap<String, i64>,
+    /// By purpose (the part before `:`, e.g. `patrol`, `evidence`, `议题`).
+    pub by_purpose: BTreeMap<String, i64>,
+    /// By case number, for purposes naming a case of this community (`evidence:<number>`).
+    pub by_case: BTreeMap<String, i64>,
+    /// Only in an auditor's report.
+    pub viewers: Option<Vec<Viewer>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessReport {
+    pub community: String,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub cameras: Vec<CameraAccess>,
+    /// True when the period held more views than one report reads: the counts are a lower bound.
+    pub truncated: bool,
+}
+
+/// Splits an audited purpose into its kind and the case number it names, if any
+/// (`evidence:202612050001` → (`evidence`, Some(`202612050001`))).
+pub fn split_purpose(purpose: &str) -> (&str, Option<&str>) {
+    match purpose.split_once(':') {
+        Some((kind, case)) if !case.trim().is_empty() => (kind.trim(), Some(case.trim())),
+        Some((kind, _)) => (kind.trim(), None),
+        None => (purpose.trim(), None),
+    }
+}
+
+impl App {
+    /// The camera-access report of community `code` for `[from_ms, to_ms)`. Members of the
+    /// space and auditors may read it; only auditors see who viewed.
+    pub async fn camera_access_report(
+        &self,
+        s: &Session,
+        code: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<AccessReport> {
+        let c = RegionCode::parse(code).map_err(|e| AppError::Validation(e.to_string()))?;
+        let auditor = self.authorize(s, Action::ReadAudit, &Resource::AuditLog).is_ok();
+        if !auditor {
+            let space = Resource::Community(c.clone());
+            self.authorize(s, Action::ReadCommunity, &space).map_err(|_| AppError::NotFound)?;
+        }
+        let community = self.store.region_by_code(code).await?.ok_or(AppError::NotFound)?;
+        if community.level != "community" {
+            return Err(AppError::Validation(format!("{code} is not a community")));
+        }
+        if to_ms <= from_ms {
+            return Err(AppError::Validation("the period must end after it starts".into()));
+        }
+        if to_ms - from_ms > MAX_REPORT_DAYS * 86_400_000 {
+            return Err(AppError::Validation(format!("a report covers at most {MAX_REPORT_DAYS} days")));
+        }
+        let cameras: Vec<_> = self
+            .store
+            .list_cameras()
+            .await?
+            .into_iter()
+            .filter(|cam| cam.zone != Zone::PoliceVideo.as_str())
+            .filter(|cam| {
+                cam.grid_code.as_deref().and_then(|g| RegionCode::parse(g).ok()).is_some_and(|g| g.is_within(&c))
+            })
+            .collect();
+        let ids: Vec<String> = cameras.iter().map(|cam| cam.id.clone()).collect();
+        let entries = self.store.camera_views(&ids, from_ms, to_ms, MAX_REPORT_VIEWS).await?;
+        let truncated = entries.len() as i64 >= MAX_REPORT_VIEWS;
+        // Case numbers count only for cases of this community.
+        let community_cases: std::collections::HashSet<String> = self
+            .store
+            .list_cases(&palmgrid_store::CaseFilter {
+                grid_ids: self
+                    .store
+                    .list_regions()
+                    .await?
+                    .into_iter()
+                    .filter(|r| r.parent_id.as_deref() == Some(community.id.as_str()))
+                    .map(|r| r.id)
+                    .collect(),
+                limit: 100_000,
+                ..Default::default()
+            })
+            .await?
+            .into_iter()
+            .map(|r| r.number)
+            .collect();
+        let mut out: Vec<CameraAccess> = cameras
+            .iter()
+            .map(|cam| CameraAccess {
+                camera_id: cam.id.clone(),
+                name: cam.name.clone(),
+                grid_code: cam.grid_code.clone(),
+                viewers: auditor.then(Vec::new),
+                ..Default::default()
+            })
+            .collect();
+        let index: std::collections::HashMap<String, usize> =
+            ids.iter().enumerate().map(|(i, id)| (format!("camera:{id}"), i)).collect();
+        for e in entries {
+            let Some(&i) = index.get(&e.record.target) else { continue };
+            let details: serde_json::Value = serde_json::from_str(&e.record.details).unwrap_or_default();
+            let purpose = details["purpose"].as_str().unwrap_or("").to_string();
+            let kind = e.record.action.trim_start_matches("video.").to_string();
+            let a = &mut out[i];
+            a.views += 1;
+            *a.by_kind.entry(kind.clone()).or_default() += 1;
+            *a.by_role.entry(e.record.actor_role.clone()).or_default() += 1;
+            let (purpose_kind, case) = split_purpose(&purpose);
+            *a.by_purpose.entry(purpose_kind.to_string()).or_default() += 1;
+            if let Some(n) = case.filter(|n| community_cases.contains(*n)) {
+                *a.by_case.entry(n.to_string()).or_default() += 1;
+            }
+            if let Some(v) = a.viewers.as_mut() {
+                v.push(Viewer { ts_ms: e.ts_ms, name: e.record.actor_name, role: e.record.actor_role, kind, purpose });
+            }
+        }
+        Ok(AccessReport { community: code.to_string(), from_ms, to_ms, cameras: out, truncated })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_purpose;
+
+    #[test]
+    fn purposes_split_into_kind_and_case() {
+        assert_eq!(split_purpose("patrol"), ("patrol", None));
+        assert_eq!(split_purpose("evidence:202612050001"), ("evidence", Some("202612050001")));
+        assert_eq!(split_purpose(" evidence : 202612050001 "), ("evidence", Some("202612050001")));
+        assert_eq!(split_purpose("evidence:"), ("evidence", None));
+        assert_eq!(split_purpose("议题:202612050002"), ("议题", Some("202612050002")));
+    }
+}
