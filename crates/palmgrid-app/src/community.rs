@@ -64,11 +64,31 @@ pub struct BoardCase {
     pub rating: Option<i64>,
 }
 
+/// A poll's options and its tally.
+pub type PollSummary = (Vec<String>, Tally);
+
+/// Names of users and codes of regions by id.
+#[derive(Debug, Clone, Default)]
+pub struct Labels {
+    pub users: std::collections::HashMap<String, String>,
+    pub codes: std::collections::HashMap<String, String>,
+}
+
+impl Labels {
+    pub fn user(&self, id: &str) -> String {
+        self.users.get(id).cloned().unwrap_or_default()
+    }
+    pub fn code(&self, id: &str) -> String {
+        self.codes.get(id).cloned().unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Board {
     pub community: RegionRow,
     pub cases: Vec<BoardCase>,
-    pub topics: Vec<(TopicRow, Option<Tally>)>,
+    /// Each topic with its poll's options and tally, if it has a poll.
+    pub topics: Vec<(TopicRow, Option<PollSummary>)>,
     pub items: Vec<ActionItemRow>,
 }
 
@@ -536,6 +556,54 @@ impl App {
         Ok(ActionItemRow { progress, status: status.into(), updated_ms: now, ..item })
     }
 
+    /// The action items of a community, newest first, with their status as of now.
+    pub async fn list_action_items(&self, s: &Session, code: &str) -> Result<Vec<ActionItemRow>> {
+        let (community, c) = self.community(code).await?;
+        self.authorize_community(s, Action::ReadCommunity, &c)?;
+        let now = self.now_ms();
+        Ok(self
+            .store
+            .list_action_items(&community.id)
+            .await?
+            .into_iter()
+            .map(|i| ActionItemRow { status: action_status(i.progress, i.deadline_ms, now).into(), ..i })
+            .collect())
+    }
+
+    /// The action item that carries out a topic's decision, if any.
+    pub async fn topic_action_item(&self, s: &Session, topic: &TopicRow) -> Result<Option<ActionItemRow>> {
+        let code = self.code_of_region(&topic.community_id).await?;
+        let items = self.list_action_items(s, code.as_str()).await?;
+        Ok(items.into_iter().find(|i| i.topic_id.as_deref() == Some(topic.id.as_str())))
+    }
+
+    /// The members of a community (in it or one of its grids), for the staff running the
+    /// space: whom an action item can be given to. Residents do not get the list, so a
+    /// resident stays unknown to neighbours.
+    pub async fn community_members(&self, s: &Session, code: &str) -> Result<Vec<palmgrid_store::MemberRow>> {
+        let (_, c) = self.community(code).await?;
+        self.authorize_community(s, Action::ManageTopics, &c)?;
+        Ok(self.store.members_in(c.as_str()).await?)
+    }
+
+    /// Display names of users and codes of regions, for views that show them beside ids.
+    pub async fn labels(&self, user_ids: &[&str], region_ids: &[&str]) -> Result<Labels> {
+        let mut out = Labels::default();
+        for id in user_ids {
+            if !out.users.contains_key(*id) {
+                let name = self.store.user_by_id(id).await?.map(|u| u.display_name).unwrap_or_default();
+                out.users.insert(id.to_string(), name);
+            }
+        }
+        for id in region_ids {
+            if !out.codes.contains_key(*id) {
+                let code = self.store.region(id).await?.map(|r| r.code).unwrap_or_default();
+                out.codes.insert(id.to_string(), code);
+            }
+        }
+        Ok(out)
+    }
+
     /// The community's public board: its cases (without who reported them), topics with
     /// their counts, and action items with their progress.
     pub async fn board(&self, s: &Session, code: &str) -> Result<Board> {
@@ -566,7 +634,7 @@ impl App {
             .collect();
         let mut topics = Vec::new();
         for t in self.store.list_topics(&community.id).await? {
-            let tally = self.poll_view(s, &t.id).await?.map(|p| p.tally);
+            let tally = self.poll_view(s, &t.id).await?.map(|p| (p.spec.options, p.tally));
             topics.push((t, tally));
         }
         let items = self.store.list_action_items(&community.id).await?;
@@ -788,11 +856,16 @@ impl App {
         let (_, target, c) = self.notice_of(s, id).await?;
         self.authorize_community(s, Action::ManageTopics, &c)?;
         let audience = self.store.members_under(target.as_str(), &PARTICIPANTS).await?;
-        let mut read = Vec::new();
-        for (user, at) in self.store.notice_reads(id).await? {
-            let name = self.store.user_by_id(&user).await?.map(|u| u.display_name).unwrap_or_default();
-            read.push((user, name, at));
-        }
+        // Only the audience's reads count: staff opening a notice are not its readers.
+        let read = self
+            .store
+            .notice_reads(id)
+            .await?
+            .into_iter()
+            .filter_map(|(user, at)| {
+                audience.iter().find(|(u, _)| *u == user).map(|(_, name)| (user.clone(), name.clone(), at))
+            })
+            .collect();
         Ok(Receipts { audience, read })
     }
 }
@@ -924,6 +997,7 @@ impl App {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatMessage {
     pub id: i64,
+    pub author_id: String,
     pub author_name: String,
     pub body: String,
     pub created_ms: i64,
@@ -978,6 +1052,7 @@ impl App {
             out.push(ChatMessage {
                 id: m.id,
                 author_name: names[&m.author_id].clone(),
+                author_id: m.author_id,
                 body: m.body,
                 created_ms: m.created_ms,
             });
@@ -1009,7 +1084,13 @@ impl App {
             created_ms: now,
         };
         let id = self.store.insert_chat_message(&row).await?;
-        let msg = ChatMessage { id, author_name: s.display_name.clone(), body, created_ms: now };
+        let msg = ChatMessage {
+            id,
+            author_id: s.user_id.clone(),
+            author_name: s.display_name.clone(),
+            body,
+            created_ms: now,
+        };
         let _ = room.tx.send(msg.clone());
         drop(_order);
         self.notify_mentions(s, &c, &msg).await?;

@@ -502,6 +502,21 @@ impl Store {
         .await?))
     }
 
+    /// Enabled users holding a membership over a region whose code starts with `prefix`
+    /// (a community and its grids), with the role and region, ordered by region and name.
+    pub async fn members_in(&self, prefix: &str) -> Result<Vec<MemberRow>> {
+        let like = format!("{prefix}%");
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT u.id AS user_id, u.username, u.display_name, m.role, r.code AS region_code, \
+             r.name AS region_name FROM memberships m JOIN regions r ON r.id = m.region_id \
+             JOIN users u ON u.id = m.user_id WHERE r.code LIKE $1 AND u.disabled = FALSE \
+             ORDER BY r.code, u.display_name, u.id, m.role"
+        )
+        .bind(&like)
+        .fetch_all(p)
+        .await?))
+    }
+
     /// Enabled users holding one of `roles` over a region whose code starts with `prefix`:
     /// the audience of a notice to that region.
     pub async fn members_under(&self, prefix: &str, roles: &[&str]) -> Result<Vec<(String, String)>> {
@@ -521,6 +536,17 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// A member of a community space: who, in which role, over which region.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MemberRow {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub region_code: String,
+    pub region_name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]

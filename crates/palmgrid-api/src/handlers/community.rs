@@ -8,7 +8,7 @@ use crate::views::{ItemsView, rfc3339};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use palmgrid_app::community::{NewActionItem, NewTopic, TopicDetail};
+use palmgrid_app::community::{Labels, NewActionItem, NewTopic, TopicDetail};
 use palmgrid_domain::community::{Phase, PollSpec, Tally};
 use palmgrid_store::{ActionItemRow, ActionUpdateRow, TopicRow};
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,8 @@ use utoipa::ToSchema;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TopicView {
     pub id: String,
+    /// The community the topic belongs to.
+    pub community_code: String,
     pub title: String,
     pub body: String,
     /// `collect`, `discuss`, `decide`, `decided` or `closed`.
@@ -31,9 +33,10 @@ pub struct TopicView {
     pub created_at: String,
 }
 
-impl From<TopicRow> for TopicView {
-    fn from(t: TopicRow) -> Self {
+impl TopicView {
+    fn new(t: TopicRow, l: &Labels) -> Self {
         TopicView {
+            community_code: l.code(&t.community_id),
             phase_name: Phase::parse(&t.phase).map(|p| p.zh_name()).unwrap_or_default().into(),
             has_evidence: t.evidence_sha256.is_some(),
             decided_at: t.decided_ms.map(rfc3339),
@@ -109,6 +112,8 @@ pub struct CommentView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TopicDetailView {
     pub topic: TopicView,
+    /// The action item carrying out the decision, once there is one.
+    pub action_item: Option<ActionItemView>,
     pub comments: Vec<CommentView>,
     pub poll: Option<PollView>,
     /// The reader may move the topic, open its poll and record the decision.
@@ -117,10 +122,11 @@ pub struct TopicDetailView {
     pub may_take_part: bool,
 }
 
-impl From<TopicDetail> for TopicDetailView {
-    fn from(d: TopicDetail) -> Self {
+impl TopicDetailView {
+    fn new(d: TopicDetail, item: Option<ActionItemRow>, l: &Labels) -> Self {
         TopicDetailView {
-            topic: d.topic.into(),
+            topic: TopicView::new(d.topic, l),
+            action_item: item.map(|i| ActionItemView::new(i, l)),
             comments: d
                 .comments
                 .into_iter()
@@ -157,6 +163,9 @@ pub struct ActionItemView {
     pub topic_id: Option<String>,
     pub title: String,
     pub owner_id: String,
+    pub owner_name: String,
+    /// The community the item belongs to.
+    pub community_code: String,
     pub deadline: Option<String>,
     /// 0–100.
     pub progress: i64,
@@ -166,9 +175,11 @@ pub struct ActionItemView {
     pub updated_at: String,
 }
 
-impl From<ActionItemRow> for ActionItemView {
-    fn from(a: ActionItemRow) -> Self {
+impl ActionItemView {
+    fn new(a: ActionItemRow, l: &Labels) -> Self {
         ActionItemView {
+            owner_name: l.user(&a.owner_id),
+            community_code: l.code(&a.community_id),
             deadline: a.deadline_ms.map(rfc3339),
             created_at: rfc3339(a.created_ms),
             updated_at: rfc3339(a.updated_ms),
@@ -187,12 +198,14 @@ pub struct ActionUpdateView {
     pub body: String,
     pub progress: i64,
     pub author_id: String,
+    pub author_name: String,
     pub created_at: String,
 }
 
-impl From<ActionUpdateRow> for ActionUpdateView {
-    fn from(u: ActionUpdateRow) -> Self {
+impl ActionUpdateView {
+    fn new(u: ActionUpdateRow, l: &Labels) -> Self {
         ActionUpdateView {
+            author_name: l.user(&u.author_id),
             body: u.body,
             progress: u.progress,
             author_id: u.author_id,
@@ -299,6 +312,8 @@ pub struct BoardCaseView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BoardTopicView {
     pub topic: TopicView,
+    /// The poll's options, in the order of the tally's counts.
+    pub options: Option<Vec<String>>,
     pub tally: Option<TallyView>,
 }
 
@@ -309,6 +324,16 @@ pub struct BoardView {
     pub cases: Vec<BoardCaseView>,
     pub topics: Vec<BoardTopicView>,
     pub action_items: Vec<ActionItemView>,
+}
+
+/// Names and codes for the views of these users and regions.
+async fn labels(state: &ApiState, users: &[&str], regions: &[&str]) -> ApiResult<Labels> {
+    Ok(state.app.labels(users, regions).await?)
+}
+
+async fn item_view(state: &ApiState, i: ActionItemRow) -> ApiResult<ActionItemView> {
+    let l = labels(state, &[&i.owner_id], &[&i.community_id]).await?;
+    Ok(ActionItemView::new(i, &l))
 }
 
 fn item_of(r: ActionItemRequest) -> ApiResult<NewActionItem> {
@@ -328,7 +353,8 @@ pub async fn list_topics(
     Path(code): Path<String>,
 ) -> ApiResult<Json<ItemsView<TopicView>>> {
     let rows = state.app.list_topics(&a.session, &code).await?;
-    Ok(Json(ItemsView { items: rows.into_iter().map(Into::into).collect() }))
+    let l = labels(&state, &[], &rows.iter().map(|t| t.community_id.as_str()).collect::<Vec<_>>()).await?;
+    Ok(Json(ItemsView { items: rows.into_iter().map(|t| TopicView::new(t, &l)).collect() }))
 }
 
 /// Set a topic (committee and officers), from scratch or from a case, with a camera's
@@ -345,7 +371,8 @@ pub async fn create_topic(
 ) -> ApiResult<(StatusCode, Json<TopicView>)> {
     let new = NewTopic { title: r.title, body: r.body, case_id: r.case_id, camera_id: r.camera_id };
     let t = state.app.create_topic(&a.session, &a.ctx, &code, new).await?;
-    Ok((StatusCode::CREATED, Json(t.into())))
+    let l = labels(&state, &[], &[&t.community_id]).await?;
+    Ok((StatusCode::CREATED, Json(TopicView::new(t, &l))))
 }
 
 /// A topic with its comments and poll.
@@ -356,7 +383,11 @@ pub async fn get_topic(
     a: Authed,
     Path(id): Path<String>,
 ) -> ApiResult<Json<TopicDetailView>> {
-    Ok(Json(state.app.topic_detail(&a.session, &id).await?.into()))
+    let d = state.app.topic_detail(&a.session, &id).await?;
+    let item = state.app.topic_action_item(&a.session, &d.topic).await?;
+    let users: Vec<&str> = item.iter().map(|i| i.owner_id.as_str()).collect();
+    let l = labels(&state, &users, &[&d.topic.community_id]).await?;
+    Ok(Json(TopicDetailView::new(d, item, &l)))
 }
 
 /// The topic's masked camera picture (PNG).
@@ -457,7 +488,11 @@ pub async fn decide(
 ) -> ApiResult<Json<DecisionView>> {
     let item = r.action_item.map(item_of).transpose()?;
     let made = state.app.decide_topic(&a.session, &id, &r.decision, item).await?;
-    Ok(Json(DecisionView { action_item: made.map(Into::into) }))
+    let item = match made {
+        Some(i) => Some(item_view(&state, i).await?),
+        None => None,
+    };
+    Ok(Json(DecisionView { action_item: item }))
 }
 
 /// Set an action item directly.
@@ -473,7 +508,7 @@ pub async fn create_action_item(
 ) -> ApiResult<(StatusCode, Json<ActionItemView>)> {
     let new = item_of(r)?;
     let item = state.app.create_action_item(&a.session, &code, new).await?;
-    Ok((StatusCode::CREATED, Json(item.into())))
+    Ok((StatusCode::CREATED, Json(item_view(&state, item).await?)))
 }
 
 /// An action item with its progress updates.
@@ -485,7 +520,13 @@ pub async fn get_action_item(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ActionItemDetailView>> {
     let (item, updates) = state.app.action_item(&a.session, &id).await?;
-    Ok(Json(ActionItemDetailView { item: item.into(), updates: updates.into_iter().map(Into::into).collect() }))
+    let mut users: Vec<&str> = updates.iter().map(|u| u.author_id.as_str()).collect();
+    users.push(&item.owner_id);
+    let l = labels(&state, &users, &[&item.community_id]).await?;
+    Ok(Json(ActionItemDetailView {
+        updates: updates.into_iter().map(|u| ActionUpdateView::new(u, &l)).collect(),
+        item: ActionItemView::new(item, &l),
+    }))
 }
 
 /// Post progress on an action item (its owner, or the staff running the space).
@@ -500,7 +541,7 @@ pub async fn update_action_item(
     Json(r): Json<ProgressRequest>,
 ) -> ApiResult<(StatusCode, Json<ActionItemView>)> {
     let item = state.app.update_action_item(&a.session, &id, &r.body, r.progress).await?;
-    Ok((StatusCode::CREATED, Json(item.into())))
+    Ok((StatusCode::CREATED, Json(item_view(&state, item).await?)))
 }
 
 /// The community's public board (民主监督): its cases without who reported them, topics
@@ -509,6 +550,8 @@ pub async fn update_action_item(
     params(("code" = String, Path)), responses((status = 200, body = BoardView), (status = 404, body = ErrorBody)))]
 pub async fn board(State(state): State<ApiState>, a: Authed, Path(code): Path<String>) -> ApiResult<Json<BoardView>> {
     let b = state.app.board(&a.session, &code).await?;
+    let users: Vec<&str> = b.items.iter().map(|i| i.owner_id.as_str()).collect();
+    let l = labels(&state, &users, &[&b.community.id]).await?;
     Ok(Json(BoardView {
         community_code: b.community.code,
         community_name: b.community.name,
@@ -528,9 +571,12 @@ pub async fn board(State(state): State<ApiState>, a: Authed, Path(code): Path<St
         topics: b
             .topics
             .into_iter()
-            .map(|(t, tally)| BoardTopicView { topic: t.into(), tally: tally.map(Into::into) })
+            .map(|(t, poll)| {
+                let (options, tally) = poll.map(|(o, t)| (o, t.into())).unzip();
+                BoardTopicView { topic: TopicView::new(t, &l), options, tally }
+            })
             .collect(),
-        action_items: b.items.into_iter().map(Into::into).collect(),
+        action_items: b.items.into_iter().map(|i| ActionItemView::new(i, &l)).collect(),
     }))
 }
 
@@ -949,6 +995,7 @@ pub async fn decide_join(
 pub struct ChatMessageView {
     /// Increasing within a community: the order every member receives.
     pub id: i64,
+    pub author_id: String,
     pub author_name: String,
     pub body: String,
     pub created_at: String,
@@ -956,7 +1003,13 @@ pub struct ChatMessageView {
 
 impl From<palmgrid_app::community::ChatMessage> for ChatMessageView {
     fn from(m: palmgrid_app::community::ChatMessage) -> Self {
-        ChatMessageView { id: m.id, author_name: m.author_name, body: m.body, created_at: rfc3339(m.created_ms) }
+        ChatMessageView {
+            id: m.id,
+            author_id: m.author_id,
+            author_name: m.author_name,
+            body: m.body,
+            created_at: rfc3339(m.created_ms),
+        }
     }
 }
 
@@ -1173,6 +1226,57 @@ pub async fn camera_access(
                         })
                         .collect()
                 }),
+            })
+            .collect(),
+    }))
+}
+
+/// The community's action items with their progress.
+#[utoipa::path(operation_id = "list_action_items", get, path = "/api/v1/communities/{code}/action-items", tag = "community",
+    params(("code" = String, Path)), responses((status = 200, body = ItemsView<ActionItemView>), (status = 404, body = ErrorBody)))]
+pub async fn list_action_items(
+    State(state): State<ApiState>,
+    a: Authed,
+    Path(code): Path<String>,
+) -> ApiResult<Json<ItemsView<ActionItemView>>> {
+    let rows = state.app.list_action_items(&a.session, &code).await?;
+    let users: Vec<&str> = rows.iter().map(|i| i.owner_id.as_str()).collect();
+    let regions: Vec<&str> = rows.iter().map(|i| i.community_id.as_str()).collect();
+    let l = labels(&state, &users, &regions).await?;
+    Ok(Json(ItemsView { items: rows.into_iter().map(|i| ActionItemView::new(i, &l)).collect() }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub region_code: String,
+    pub region_name: String,
+}
+
+/// The members of the community and its grids (the staff running the space): whom an action
+/// item can be given to.
+#[utoipa::path(operation_id = "community_members", get, path = "/api/v1/communities/{code}/members", tag = "community",
+    params(("code" = String, Path)),
+    responses((status = 200, body = ItemsView<MemberView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn members(
+    State(state): State<ApiState>,
+    a: Authed,
+    Path(code): Path<String>,
+) -> ApiResult<Json<ItemsView<MemberView>>> {
+    let rows = state.app.community_members(&a.session, &code).await?;
+    Ok(Json(ItemsView {
+        items: rows
+            .into_iter()
+            .map(|m| MemberView {
+                user_id: m.user_id,
+                username: m.username,
+                display_name: m.display_name,
+                role: m.role,
+                region_code: m.region_code,
+                region_name: m.region_name,
             })
             .collect(),
     }))

@@ -118,8 +118,18 @@ http_test!(a_topic_from_a_case_is_voted_decided_and_carried_out_on_the_board, wi
     assert_eq!(detail["comments"][1]["author_name"], "物业经理 吴敏");
     assert_eq!(t.call(Method::POST, &votes, Some(&tok[property]), Some(json!({"choices": [0]}))).await.0, 204);
 
-    // The decision becomes an action item owned by the property manager.
-    let property_id = t.app.store.user_by_username("property").await.unwrap().unwrap().id;
+    // The decision becomes an action item owned by the property manager, whom the officer
+    // finds in the member list (the staff's; residents do not get it).
+    let members = "/api/v1/communities/430407001001/members";
+    assert_eq!(t.call(Method::GET, members, Some(&tok[resident]), None).await.0, 403);
+    let (s, m) = t.call(Method::GET, members, Some(&tok[officer]), None).await;
+    assert_eq!(s, 200, "{m}");
+    let listed = m["items"].as_array().unwrap().iter().find(|m| m["username"] == "property").unwrap();
+    assert_eq!(
+        (listed["role"].as_str(), listed["region_name"].as_str()),
+        (Some("property_manager"), Some("牛角巷社区"))
+    );
+    let property_id = listed["user_id"].as_str().unwrap().to_owned();
     let decision = json!({"decision": "在店铺东侧划定临时摆放区，由物业负责标线",
         "action_item": {"title": "划定临时摆放区标线", "owner_id": property_id, "deadline": "2027-01-22T17:00:00+08:00"}});
     let (s, d) =
@@ -127,6 +137,15 @@ http_test!(a_topic_from_a_case_is_voted_decided_and_carried_out_on_the_board, wi
     assert_eq!(s, 200, "{d}");
     let item = d["action_item"]["id"].as_str().unwrap().to_owned();
     assert_eq!((d["action_item"]["status"].as_str(), d["action_item"]["progress"].as_i64()), (Some("open"), Some(0)));
+    assert_eq!(
+        (d["action_item"]["owner_name"].as_str(), d["action_item"]["community_code"].as_str()),
+        (Some("物业经理 吴敏"), Some("430407001001"))
+    );
+    let (_, detail) = t.call(Method::GET, &format!("/api/v1/topics/{id}"), Some(&tok[resident]), None).await;
+    assert_eq!(
+        (detail["action_item"]["id"].as_str(), detail["topic"]["community_code"].as_str()),
+        (Some(item.as_str()), Some("430407001001"))
+    );
     let updates = format!("/api/v1/action-items/{item}/updates");
     assert_eq!(
         t.call(Method::POST, &updates, Some(&tok[resident]), Some(json!({"body": "x", "progress": 10}))).await.0,
@@ -156,12 +175,18 @@ http_test!(a_topic_from_a_case_is_voted_decided_and_carried_out_on_the_board, wi
     assert!(!board.to_string().contains("网格员 李敏"), "no reporter names on the board");
     assert_eq!(board["topics"][0]["topic"]["phase"], "decided");
     assert_eq!(board["topics"][0]["tally"]["counts"], json!([2, 0]));
+    assert_eq!(board["topics"][0]["options"], json!(["同意", "不同意"]));
     assert_eq!(
         (board["action_items"][0]["progress"].as_i64(), board["action_items"][0]["title"].as_str()),
         (Some(60), Some("划定临时摆放区标线"))
     );
     let (_, one) = t.call(Method::GET, &format!("/api/v1/action-items/{item}"), Some(&tok[resident]), None).await;
     assert_eq!(one["updates"][0]["body"], "已完成东侧标线的一半");
+    assert_eq!(one["updates"][0]["author_name"], "物业经理 吴敏");
+    let (_, all) =
+        t.call(Method::GET, "/api/v1/communities/430407001001/action-items", Some(&tok[resident]), None).await;
+    assert_eq!(all["items"][0]["id"].as_str(), Some(item.as_str()), "{all}");
+    assert_eq!(all["items"][0]["progress"], 60);
     assert_eq!(t.call(Method::GET, "/api/v1/communities/430407001002/board", Some(&tok[resident]), None).await.0, 404);
     assert_eq!(
         t.call(Method::GET, "/api/v1/communities/430407001001001/board", Some(&tok[resident]), None).await.0,
@@ -346,6 +371,8 @@ http_test!(notices_reach_their_audience_with_read_receipts, demo_auth(), |t| {
     assert_eq!(t.call(Method::GET, &format!("/api/v1/notices/{id}"), Some(&tok["resident"]), None).await.0, 200);
     assert_eq!(t.call(Method::GET, &format!("/api/v1/notices/{id}"), Some(&tok["resident"]), None).await.0, 200);
     assert_eq!(titles("resident").await, [("周六停水通知".to_owned(), true)]);
+    // Staff opening it are not readers of the audience.
+    assert_eq!(t.call(Method::GET, &format!("/api/v1/notices/{id}"), Some(&tok["officer"]), None).await.0, 200);
     let (_, r) = t.call(Method::GET, &receipts, Some(&tok["secretary"]), None).await;
     assert_eq!(
         (r["read"].as_u64(), r["readers"].clone(), r["unread"].clone()),
@@ -450,7 +477,11 @@ http_test!(two_chat_clients_receive_each_others_messages_in_order, demo_auth(), 
     let mut b = chat_client(t, &property).await;
     // Both get the history first.
     assert_eq!(next_json(&mut a).await["body"], "大家好");
-    assert_eq!(next_json(&mut b).await["body"], "大家好");
+    let first = next_json(&mut b).await;
+    assert_eq!(first["body"], "大家好");
+    // The author's id lets a client tell its own messages from others'.
+    let resident_id = t.app.store.user_by_username("resident").await.unwrap().unwrap().id;
+    assert_eq!(first["author_id"].as_str(), Some(resident_id.as_str()));
     // They write at once, each several messages; both see one order, the database's.
     for k in 0..5 {
         a.send(Message::Text(json!({"body": format!("居民 {k}")}).to_string().into())).await.unwrap();
