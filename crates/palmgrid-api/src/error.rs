@@ -59,6 +59,10 @@ impl From<AppError> for ApiError {
             AppError::TotpEnrolmentRequired => ApiError::new(S::FORBIDDEN, "totp_enrolment_required", msg),
             AppError::Validation(m) => ApiError::new(S::UNPROCESSABLE_ENTITY, "invalid_input", m),
             AppError::Conflict(m) => ApiError::new(S::CONFLICT, "conflict", m),
+            AppError::TooSoon { retry_after_s, message } => ApiError {
+                retry_after_s: Some(retry_after_s.max(1)),
+                ..ApiError::new(S::TOO_MANY_REQUESTS, "slow_mode", message)
+            },
             AppError::AuditUnavailable(source) => {
                 tracing::error!(error = %source, "audit log write failed; request refused");
                 ApiError::new(S::SERVICE_UNAVAILABLE, "audit_unavailable", msg)

@@ -130,6 +130,8 @@ fn limited_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(community::topic_evidence))
         .routes(routes!(community::comment))
         .routes(routes!(community::move_topic))
+        .routes(routes!(community::slow_mode))
+        .routes(routes!(community::get_prefs, community::put_prefs))
         .routes(routes!(community::open_poll))
         .routes(routes!(community::vote))
         .routes(routes!(community::decide))

@@ -92,6 +92,13 @@ pub struct Board {
     pub items: Vec<ActionItemRow>,
 }
 
+/// The alias an anonymous member has in one community: stable, so a conversation can be
+/// followed, and different in each community.
+pub fn alias(community_id: &str, user_id: &str) -> String {
+    let h = crate::cases::sha256_hex(format!("{community_id}|{user_id}").as_bytes());
+    format!("邻居 {}", h[..4].to_uppercase())
+}
+
 fn text(what: &str, s: &str, max: usize) -> Result<String> {
     let t = s.trim();
     if t.is_empty() || t.chars().count() > max {
@@ -215,6 +222,7 @@ impl App {
             decided_ms: None,
             created_ms: now,
             updated_ms: now,
+            slow_mode_s: 0,
         };
         self.store.insert_topic(&row, evidence.as_deref()).await?;
         Ok(row)
@@ -242,10 +250,15 @@ impl App {
         let t = tally(&spec, &parsed.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>(), p.eligible.max(0) as u64);
         let mine = parsed.iter().find(|(u, _)| *u == s.user_id).map(|(_, c)| c.clone());
         let mut voters = Vec::new();
-        if !spec.anonymous {
+        if !spec.anonymous && !parsed.is_empty() {
+            // Members anonymous to neighbours appear under their alias here too.
+            let topic = self.store.topic(topic_id).await?.ok_or(AppError::NotFound)?;
+            let code = self.code_of_region(&topic.community_id).await?;
+            let staff = self.authorize(s, Action::ManageTopics, &Resource::Community(code)).is_ok();
+            let names =
+                self.public_names(s, staff, &topic.community_id, parsed.iter().map(|(u, _)| u.as_str())).await?;
             for (u, c) in &parsed {
-                let name = self.store.user_by_id(u).await?.map(|u| u.display_name).unwrap_or_default();
-                voters.push((name, c.clone()));
+                voters.push((names.get(u).cloned().unwrap_or_default(), c.clone()));
             }
         }
         Ok(Some(PollView { spec, tally: t, mine, voters }))
@@ -256,9 +269,11 @@ impl App {
         let (topic, code) = self.readable_topic(s, id).await?;
         let space = Resource::Community(code);
         let staff = self.authorize(s, Action::ManageTopics, &space).is_ok();
+        let rows = self.store.comments(id).await?;
+        let names = self.public_names(s, staff, &topic.community_id, rows.iter().map(|c| c.author_id.as_str())).await?;
         let mut comments = Vec::new();
-        for mut c in self.store.comments(id).await? {
-            let name = self.store.user_by_id(&c.author_id).await?.map(|u| u.display_name).unwrap_or_default();
+        for mut c in rows {
+            let name = names.get(&c.author_id).cloned().unwrap_or_default();
             // A hidden comment's text stays with its author and the moderators.
             if c.hidden_ms.is_some() && !staff && c.author_id != s.user_id {
                 c.body = String::new();
@@ -280,6 +295,65 @@ impl App {
         self.store.topic_evidence(id).await?.ok_or(AppError::NotFound)
     }
 
+    /// Sets slow mode on a topic (the staff running the space): a member may comment once per
+    /// `seconds` (at most a day; 0 turns it off). Logged as a moderation action.
+    pub async fn set_slow_mode(&self, s: &Session, ctx: &RequestCtx, id: &str, seconds: i64) -> Result<()> {
+        let (topic, code) = self.readable_topic(s, id).await?;
+        self.authorize_community(s, Action::ManageTopics, &code)?;
+        if !(0..=86_400).contains(&seconds) {
+            return Err(AppError::Validation("slow mode is 0 (off) to 86400 seconds".into()));
+        }
+        self.record(
+            &s.into(),
+            ctx,
+            "moderation.slow_mode",
+            &format!("topic:{}", topic.id),
+            RESULT_OK,
+            json!({"seconds": seconds, "title": topic.title}),
+        )
+        .await?;
+        Ok(self.store.set_slow_mode(id, seconds, self.now_ms()).await?)
+    }
+
+    /// The names a reader sees for these users in a community: their display names, except
+    /// that members who chose to be anonymous appear to other members as a stable alias
+    /// (`邻居 3F2A`). The staff running the space always see the name.
+    pub(crate) async fn public_names<'a>(
+        &self,
+        s: &Session,
+        staff: bool,
+        community_id: &str,
+        users: impl Iterator<Item = &'a str>,
+    ) -> Result<std::collections::HashMap<String, String>> {
+        let ids: Vec<String> = {
+            let mut v: Vec<String> = users.map(str::to_owned).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let hidden = if staff { Default::default() } else { self.store.anonymous_members(&ids).await? };
+        let mut out = std::collections::HashMap::new();
+        for id in ids {
+            let name = if hidden.contains(&id) && id != s.user_id {
+                alias(community_id, &id)
+            } else {
+                self.store.user_by_id(&id).await?.map(|u| u.display_name).unwrap_or_default()
+            };
+            out.insert(id, name);
+        }
+        Ok(out)
+    }
+
+    /// Whether the session has chosen to be anonymous to neighbours.
+    pub async fn is_anonymous(&self, s: &Session) -> Result<bool> {
+        Ok(self.store.anonymous_members(std::slice::from_ref(&s.user_id)).await?.contains(&s.user_id))
+    }
+
+    /// Chooses whether to appear to neighbours under an alias instead of one's name.
+    pub async fn set_anonymous(&self, s: &Session, anonymous: bool) -> Result<()> {
+        Ok(self.store.set_anonymous(&s.user_id, anonymous, self.now_ms()).await?)
+    }
+
     /// A comment (members who take part, and the staff running the space) while the topic
     /// collects views or is discussed.
     pub async fn comment_on_topic(
@@ -296,6 +370,23 @@ impl App {
         }
         if !phase_of(&topic)?.takes_comments() {
             return Err(AppError::Conflict("comments are closed in this phase".into()));
+        }
+        // Slow mode holds back members; the staff running the space may always answer.
+        if topic.slow_mode_s > 0
+            && self.authorize(s, Action::ManageTopics, &space).is_err()
+            && let Some(last) = self.store.last_comment_ms(id, &s.user_id).await?
+        {
+            let wait_ms = last + topic.slow_mode_s * 1000 - self.now_ms();
+            if wait_ms > 0 {
+                return Err(AppError::TooSoon {
+                    retry_after_s: (wait_ms + 999) / 1000,
+                    message: format!(
+                        "slow mode: one comment per {} s on this topic; wait {} s",
+                        topic.slow_mode_s,
+                        (wait_ms + 999) / 1000
+                    ),
+                });
+            }
         }
         if let Some(p) = &parent
             && !self.store.comments(id).await?.iter().any(|c| &c.id == p)
@@ -997,10 +1088,32 @@ impl App {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ChatMessage {
     pub id: i64,
+    /// Empty when the author is anonymous to the reader.
     pub author_id: String,
     pub author_name: String,
+    /// The author's alias in this community, when they chose to be anonymous to neighbours.
+    pub alias: Option<String>,
     pub body: String,
     pub created_ms: i64,
+}
+
+/// Who reads a chat: an anonymous author's name is shown only to themselves and the staff
+/// running the space; everyone else sees the alias and no author id.
+#[derive(Debug, Clone)]
+pub struct ChatReader {
+    pub user_id: String,
+    pub staff: bool,
+}
+
+impl ChatReader {
+    pub fn show(&self, m: ChatMessage) -> ChatMessage {
+        match &m.alias {
+            Some(a) if !self.staff && m.author_id != self.user_id => {
+                ChatMessage { author_name: a.clone(), author_id: String::new(), ..m }
+            }
+            _ => m,
+        }
+    }
 }
 
 /// Live chat rooms: one broadcast channel per community, made on first use. Posting holds
@@ -1033,38 +1146,50 @@ impl App {
         &self,
         s: &Session,
         code: &str,
-    ) -> Result<(Vec<ChatMessage>, tokio::sync::broadcast::Receiver<ChatMessage>, String)> {
+    ) -> Result<(Vec<ChatMessage>, tokio::sync::broadcast::Receiver<ChatMessage>, ChatReader)> {
         let (community, c) = self.community(code).await?;
         self.authorize_community(s, Action::ReadCommunity, &c)?;
         let rx = self.chat.room(&community.id).tx.subscribe();
+        let reader = self.chat_reader(s, &c);
         let history = self.chat_history_of(&community.id, None).await?;
-        Ok((history, rx, community.id))
+        Ok((history.into_iter().map(|m| reader.show(m)).collect(), rx, reader))
+    }
+
+    fn chat_reader(&self, s: &Session, c: &RegionCode) -> ChatReader {
+        let staff = self.authorize(s, Action::ManageTopics, &Resource::Community(c.clone())).is_ok();
+        ChatReader { user_id: s.user_id.clone(), staff }
     }
 
     async fn chat_history_of(&self, community_id: &str, before: Option<i64>) -> Result<Vec<ChatMessage>> {
+        let rows = self.store.chat_history(community_id, before, 50).await?;
+        let mut ids: Vec<String> = rows.iter().map(|m| m.author_id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let anonymous = self.store.anonymous_members(&ids).await?;
         let mut names: std::collections::HashMap<String, String> = Default::default();
-        let mut out = Vec::new();
-        for m in self.store.chat_history(community_id, before, 50).await? {
-            if !names.contains_key(&m.author_id) {
-                let n = self.store.user_by_id(&m.author_id).await?.map(|u| u.display_name).unwrap_or_default();
-                names.insert(m.author_id.clone(), n);
-            }
-            out.push(ChatMessage {
+        for id in &ids {
+            let n = self.store.user_by_id(id).await?.map(|u| u.display_name).unwrap_or_default();
+            names.insert(id.clone(), n);
+        }
+        Ok(rows
+            .into_iter()
+            .map(|m| ChatMessage {
                 id: m.id,
                 author_name: names[&m.author_id].clone(),
+                alias: anonymous.contains(&m.author_id).then(|| alias(community_id, &m.author_id)),
                 author_id: m.author_id,
                 body: m.body,
                 created_ms: m.created_ms,
-            });
-        }
-        Ok(out)
+            })
+            .collect())
     }
 
     /// Earlier messages (50 before `before`).
     pub async fn chat_history(&self, s: &Session, code: &str, before: Option<i64>) -> Result<Vec<ChatMessage>> {
         let (community, c) = self.community(code).await?;
         self.authorize_community(s, Action::ReadCommunity, &c)?;
-        self.chat_history_of(&community.id, before).await
+        let reader = self.chat_reader(s, &c);
+        Ok(self.chat_history_of(&community.id, before).await?.into_iter().map(|m| reader.show(m)).collect())
     }
 
     /// Posts a message to every member connected, in order. `@username` tells that member
@@ -1083,11 +1208,13 @@ impl App {
             body: body.clone(),
             created_ms: now,
         };
+        let anonymous = self.is_anonymous(s).await?;
         let id = self.store.insert_chat_message(&row).await?;
         let msg = ChatMessage {
             id,
             author_id: s.user_id.clone(),
             author_name: s.display_name.clone(),
+            alias: anonymous.then(|| alias(&community.id, &s.user_id)),
             body,
             created_ms: now,
         };

@@ -24,6 +24,9 @@ pub enum AppError {
     Validation(String),
     #[error("{0}")]
     Conflict(String),
+    /// Too soon after the previous attempt (slow mode); try again after this many seconds.
+    #[error("{message}")]
+    TooSoon { retry_after_s: i64, message: String },
     #[error("the audit log could not be written; the action was not performed")]
     AuditUnavailable(#[source] StoreError),
     /// A region import was refused; every problem is listed and nothing was written.

@@ -18,10 +18,12 @@ pub struct TopicRow {
     pub decided_ms: Option<i64>,
     pub created_ms: i64,
     pub updated_ms: i64,
+    /// Slow mode: a member may comment once per this many seconds (0: off).
+    pub slow_mode_s: i64,
 }
 
 const TOPIC_COLS: &str = "id, community_id, title, body, phase, case_id, evidence_sha256, created_by, decision, \
-    decided_ms, created_ms, updated_ms";
+    decided_ms, created_ms, updated_ms, slow_mode_s";
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct CommentRow {
@@ -82,7 +84,7 @@ pub struct ActionUpdateRow {
 impl Store {
     pub async fn insert_topic(&self, t: &TopicRow, evidence_png: Option<&[u8]>) -> Result<()> {
         let sql = format!(
-            "INSERT INTO topics ({TOPIC_COLS}, evidence_png) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            "INSERT INTO topics ({TOPIC_COLS}, evidence_png) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         );
         on_pool!(self, |p| sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&t.id)
@@ -97,6 +99,7 @@ impl Store {
             .bind(t.decided_ms)
             .bind(t.created_ms)
             .bind(t.updated_ms)
+            .bind(t.slow_mode_s)
             .bind(evidence_png)
             .execute(p)
             .await
@@ -144,6 +147,62 @@ impl Store {
         .rows_affected()
         });
         if n == 0 { Err(StoreError::Conflict("the topic has moved on; reload it".into())) } else { Ok(()) }
+    }
+
+    /// Sets a topic's slow mode (seconds between one member's comments; 0 turns it off).
+    pub async fn set_slow_mode(&self, id: &str, seconds: i64, now_ms: i64) -> Result<()> {
+        on_pool!(self, |p| sqlx::query("UPDATE topics SET slow_mode_s = $1, updated_ms = $2 WHERE id = $3")
+            .bind(seconds)
+            .bind(now_ms)
+            .bind(id)
+            .execute(p)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+
+    /// When `author_id` last commented on a topic.
+    pub async fn last_comment_ms(&self, topic_id: &str, author_id: &str) -> Result<Option<i64>> {
+        Ok(on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT MAX(created_ms) FROM topic_comments WHERE topic_id = $1 AND author_id = $2"
+        )
+        .bind(topic_id)
+        .bind(author_id)
+        .fetch_one(p)
+        .await?))
+    }
+
+    /// Of these users, those who chose to be anonymous to neighbours.
+    pub async fn anonymous_members(&self, user_ids: &[String]) -> Result<std::collections::HashSet<String>> {
+        if user_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let marks: Vec<String> = (1..=user_ids.len()).map(|i| format!("${i}")).collect();
+        let sql =
+            format!("SELECT user_id FROM member_prefs WHERE anonymous = TRUE AND user_id IN ({})", marks.join(", "));
+        let rows: Vec<String> = on_pool!(self, |p| {
+            let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
+            for id in user_ids {
+                q = q.bind(id);
+            }
+            q.fetch_all(p).await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Records whether a member is anonymous to neighbours.
+    pub async fn set_anonymous(&self, user_id: &str, anonymous: bool, now_ms: i64) -> Result<()> {
+        on_pool!(self, |p| sqlx::query(
+            "INSERT INTO member_prefs (user_id, anonymous, updated_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id) DO UPDATE SET anonymous = excluded.anonymous, updated_ms = excluded.updated_ms"
+        )
+        .bind(user_id)
+        .bind(anonymous)
+        .bind(now_ms)
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(())
     }
 
     pub async fn insert_comment(&self, c: &CommentRow) -> Result<()> {

@@ -31,6 +31,8 @@ pub struct TopicView {
     pub decision: Option<String>,
     pub decided_at: Option<String>,
     pub created_at: String,
+    /// Slow mode: a member may comment once per this many seconds (0: off).
+    pub slow_mode_s: i64,
 }
 
 impl TopicView {
@@ -41,6 +43,7 @@ impl TopicView {
             has_evidence: t.evidence_sha256.is_some(),
             decided_at: t.decided_ms.map(rfc3339),
             created_at: rfc3339(t.created_ms),
+            slow_mode_s: t.slow_mode_s,
             id: t.id,
             title: t.title,
             body: t.body,
@@ -995,6 +998,7 @@ pub async fn decide_join(
 pub struct ChatMessageView {
     /// Increasing within a community: the order every member receives.
     pub id: i64,
+    /// Empty when the author is anonymous to the reader.
     pub author_id: String,
     pub author_name: String,
     pub body: String,
@@ -1073,8 +1077,8 @@ pub async fn chat_ws(
     }
     let ws =
         ws.map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "websocket_required", "open this URL as a WebSocket"))?;
-    let (history, rx, _) = state.app.chat_join(&a.session, &code).await?;
-    Ok(ws.on_upgrade(move |socket| chat_session(socket, state, a.session, code, history, rx)))
+    let (history, rx, reader) = state.app.chat_join(&a.session, &code).await?;
+    Ok(ws.on_upgrade(move |socket| chat_session(socket, state, a.session, code, history, rx, reader)))
 }
 
 async fn chat_session(
@@ -1084,8 +1088,10 @@ async fn chat_session(
     code: String,
     history: Vec<palmgrid_app::community::ChatMessage>,
     mut rx: tokio::sync::broadcast::Receiver<palmgrid_app::community::ChatMessage>,
+    reader: palmgrid_app::community::ChatReader,
 ) {
     use axum::extract::ws::Message;
+    // History comes shown for this reader already; live messages are shown here.
     let text = |m: palmgrid_app::community::ChatMessage| {
         Message::Text(serde_json::to_string(&ChatMessageView::from(m)).unwrap_or_default().into())
     };
@@ -1101,7 +1107,7 @@ async fn chat_session(
             m = rx.recv() => match m {
                 Ok(m) if m.id > last => {
                     last = m.id;
-                    if socket.send(text(m)).await.is_err() {
+                    if socket.send(text(reader.show(m))).await.is_err() {
                         return;
                     }
                 }
@@ -1280,4 +1286,55 @@ pub async fn members(
             })
             .collect(),
     }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlowModeRequest {
+    /// Seconds between one member's comments, 0 (off) to 86400.
+    pub seconds: i64,
+}
+
+/// Slow mode for a heated topic (the staff running the space; logged as a moderation action).
+/// A member commenting too soon gets 429 with `Retry-After`.
+#[utoipa::path(operation_id = "topic_slow_mode", put, path = "/api/v1/topics/{id}/slow-mode", tag = "community",
+    params(("id" = String, Path)), request_body = SlowModeRequest,
+    responses((status = 204, description = "Set"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn slow_mode(
+    State(state): State<ApiState>,
+    a: Authed,
+    Path(id): Path<String>,
+    Json(r): Json<SlowModeRequest>,
+) -> ApiResult<StatusCode> {
+    state.app.set_slow_mode(&a.session, &a.ctx, &id, r.seconds).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommunityPrefsView {
+    /// Appear to neighbours under an alias (邻居 XXXX); the committee and officers always see
+    /// the name.
+    pub anonymous: bool,
+}
+
+/// The caller's choices about community spaces.
+#[utoipa::path(operation_id = "get_community_prefs", get, path = "/api/v1/me/community-prefs", tag = "community",
+    responses((status = 200, body = CommunityPrefsView), (status = 401, body = ErrorBody)))]
+pub async fn get_prefs(State(state): State<ApiState>, a: Authed) -> ApiResult<Json<CommunityPrefsView>> {
+    Ok(Json(CommunityPrefsView { anonymous: state.app.is_anonymous(&a.session).await? }))
+}
+
+/// Choose whether to be anonymous to neighbours.
+#[utoipa::path(operation_id = "put_community_prefs", put, path = "/api/v1/me/community-prefs", tag = "community",
+    request_body = CommunityPrefsView,
+    responses((status = 200, body = CommunityPrefsView), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn put_prefs(
+    State(state): State<ApiState>,
+    a: Authed,
+    Json(r): Json<CommunityPrefsView>,
+) -> ApiResult<Json<CommunityPrefsView>> {
+    state.app.set_anonymous(&a.session, r.anonymous).await?;
+    Ok(Json(CommunityPrefsView { anonymous: state.app.is_anonymous(&a.session).await? }))
 }

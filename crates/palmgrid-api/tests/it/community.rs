@@ -588,3 +588,92 @@ http_test!(the_camera_access_report_counts_views_by_role_purpose_and_case, with_
     let reversed = format!("{report}?from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z");
     assert_eq!(t.call(Method::GET, &reversed, Some(&tok["resident"]), None).await.0, 422);
 });
+
+http_test!(slow_mode_holds_back_members_and_anonymous_members_appear_under_an_alias, demo_auth(), |t| {
+    let mut tok = std::collections::HashMap::new();
+    for u in ["officer", "resident", "property", "secretary", "auditor"] {
+        tok.insert(u, t.login(u).await);
+    }
+    let (s, topic) = t
+        .call(
+            Method::POST,
+            "/api/v1/communities/430407001001/topics",
+            Some(&tok["officer"]),
+            Some(json!({"title": "停车位怎么分", "body": "新划的车位不够"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{topic}");
+    let id = topic["id"].as_str().unwrap().to_owned();
+    let slow = format!("/api/v1/topics/{id}/slow-mode");
+    assert_eq!(t.call(Method::PUT, &slow, Some(&tok["resident"]), Some(json!({"seconds": 60}))).await.0, 403);
+    assert_eq!(t.call(Method::PUT, &slow, Some(&tok["officer"]), Some(json!({"seconds": 90_000}))).await.0, 422);
+    assert_eq!(t.call(Method::PUT, &slow, Some(&tok["officer"]), Some(json!({"seconds": 60}))).await.0, 204);
+    let (_, log) = t.call(Method::GET, "/api/v1/audit?action=moderation.slow_mode", Some(&tok["auditor"]), None).await;
+    assert_eq!(log["items"][0]["details"]["seconds"], 60, "{log}");
+
+    // The resident chooses to be anonymous to neighbours.
+    let prefs = "/api/v1/me/community-prefs";
+    let (_, p) = t.call(Method::GET, prefs, Some(&tok["resident"]), None).await;
+    assert_eq!(p["anonymous"], false);
+    let (s, p) = t.call(Method::PUT, prefs, Some(&tok["resident"]), Some(json!({"anonymous": true}))).await;
+    assert_eq!((s.as_u16(), p["anonymous"].as_bool()), (200, Some(true)));
+
+    // Slow mode: one comment per minute for members; the staff may always answer.
+    let comments = format!("/api/v1/topics/{id}/comments");
+    let say = |who: &'static str, body: &'static str| {
+        let (t, tok, comments) = (&t, &tok, &comments);
+        async move { t.call(Method::POST, comments, Some(&tok[who]), Some(json!({ "body": body }))).await }
+    };
+    assert_eq!(say("resident", "按楼栋抽签").await.0, 201);
+    t.clock.advance_ms(20_000);
+    let resp = t
+        .client
+        .post(format!("{}{comments}", t.base))
+        .bearer_auth(&tok["resident"])
+        .json(&json!({"body": "补充一下"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    assert_eq!(resp.headers()["retry-after"], "40");
+    assert_eq!(resp.json::<Value>().await.unwrap()["error"], "slow_mode");
+    assert_eq!(say("property", "物业同意").await.0, 201, "each member has their own minute");
+    assert_eq!(say("officer", "请大家理性讨论").await.0, 201);
+    assert_eq!(say("officer", "抽签时间周六").await.0, 201, "staff are not held back");
+    t.clock.advance_ms(40_000);
+    assert_eq!(say("resident", "补充一下").await.0, 201);
+
+    // Neighbours see the alias; the resident and the staff see the name.
+    let author_of = |who: &'static str| {
+        let (t, tok, id) = (&t, &tok, &id);
+        async move {
+            let (_, d) = t.call(Method::GET, &format!("/api/v1/topics/{id}"), Some(&tok[who]), None).await;
+            d["comments"][0]["author_name"].as_str().unwrap().to_owned()
+        }
+    };
+    let alias = author_of("property").await;
+    assert!(alias.starts_with("邻居 ") && alias.chars().count() == 7, "{alias}");
+    assert_eq!(author_of("officer").await, "居民 王芳");
+    assert_eq!(author_of("secretary").await, "居民 王芳");
+    assert_eq!(author_of("resident").await, "居民 王芳");
+
+    // The same in the chat, live and in the history: no name and no id for neighbours.
+    let mut neighbour = chat_client(t, &tok["property"]).await;
+    let mut staff = chat_client(t, &tok["secretary"]).await;
+    let (s, _) = t
+        .call(
+            Method::POST,
+            "/api/v1/communities/430407001001/chat",
+            Some(&tok["resident"]),
+            Some(json!({"body": "有人捡到钥匙吗"})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let m = next_json(&mut neighbour).await;
+    assert_eq!((m["author_name"].as_str(), m["author_id"].as_str()), (Some(alias.as_str()), Some("")));
+    let m = next_json(&mut staff).await;
+    assert_eq!(m["author_name"], "居民 王芳");
+    let (_, h) = t.call(Method::GET, "/api/v1/communities/430407001001/chat", Some(&tok["property"]), None).await;
+    assert_eq!(h["items"][0]["author_name"].as_str(), Some(alias.as_str()));
+    assert!(!h.to_string().contains("王芳"), "{h}");
+});

@@ -828,7 +828,9 @@ http_test!(playback_serves_byte_ranges_and_audits_each_view_once, recording(demo
     let id = cam["id"].as_str().unwrap().to_owned();
     let officer = t.login("officer").await;
     let (start, _) = wait_recorded(t, &officer, &id, 6_000).await;
-    assert_eq!(start, T0, "the first recording starts when recording started");
+    // Frames taken in one batch are dated back from the newest by the camera's clock, and
+    // the test clock stands still: under load the first may date a few frames before T0.
+    assert!((T0 - 1_000..=T0).contains(&start), "the first recording starts when recording started: {start}");
 
     let path = format!(
         "/api/v1/cameras/{id}/recording.mp4?start={}&end={}&purpose=%E8%B0%83%E6%9F%A5",
