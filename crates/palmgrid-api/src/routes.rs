@@ -1,7 +1,9 @@
 //! Every route of the server, in one place. API routes are registered through
 //! `utoipa_axum::routes!`, so a route cannot exist without its OpenAPI entry.
 
-use crate::handlers::{audit, auth, cameras, cases, community, grids, live, open311, recordings, regions, users};
+use crate::handlers::{
+    audit, auth, cameras, cases, community, grids, live, open311, recordings, regions, service, users,
+};
 use crate::views::HealthView;
 use crate::{ApiState, web};
 use axum::Router;
@@ -137,6 +139,11 @@ fn limited_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(community::decide))
         .routes(routes!(community::list_action_items, community::create_action_item))
         .routes(routes!(community::members))
+        .routes(routes!(service::kinds))
+        .routes(routes!(service::list, service::file))
+        .routes(routes!(service::get))
+        .routes(routes!(service::step))
+        .routes(routes!(service::rate))
         .routes(routes!(community::get_action_item))
         .routes(routes!(community::update_action_item))
         .routes(routes!(community::board))

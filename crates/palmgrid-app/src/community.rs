@@ -83,6 +83,18 @@ impl Labels {
     }
 }
 
+/// How the community's service requests fare: counts by state and the requesters' ratings.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceStats {
+    pub open: i64,
+    pub accepted: i64,
+    pub done: i64,
+    pub cancelled: i64,
+    pub rated: i64,
+    /// Mean rating (1–5) of the rated ones.
+    pub mean_rating: Option<f64>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Board {
     pub community: RegionRow,
@@ -90,6 +102,7 @@ pub struct Board {
     /// Each topic with its poll's options and tally, if it has a poll.
     pub topics: Vec<(TopicRow, Option<PollSummary>)>,
     pub items: Vec<ActionItemRow>,
+    pub services: ServiceStats,
 }
 
 /// The alias an anonymous member has in one community: stable, so a conversation can be
@@ -734,7 +747,22 @@ impl App {
             .into_iter()
             .map(|i| ActionItemRow { status: action_status(i.progress, i.deadline_ms, now).into(), ..i })
             .collect();
-        Ok(Board { community, cases, topics, items })
+        let mut services = ServiceStats::default();
+        let mut sum = 0;
+        for r in self.store.list_service_requests(&community.id).await? {
+            match r.state.as_str() {
+                "open" => services.open += 1,
+                "accepted" => services.accepted += 1,
+                "done" => services.done += 1,
+                _ => services.cancelled += 1,
+            }
+            if let Some(x) = r.rating {
+                services.rated += 1;
+                sum += x;
+            }
+        }
+        services.mean_rating = (services.rated > 0).then(|| sum as f64 / services.rated as f64);
+        Ok(Board { community, cases, topics, items, services })
     }
 }
 
@@ -1237,7 +1265,8 @@ impl App {
                     user_id: u.id,
                     case_id: None,
                     kind: "mention".into(),
-                    title: format!("{} 在社区群聊中提到了你", s.display_name),
+                    // An anonymous author stays anonymous in the notification too.
+                    title: format!("{} 在社区群聊中提到了你", msg.alias.as_deref().unwrap_or(&s.display_name)),
                     created_ms: msg.created_ms,
                     read_ms: None,
                 });

@@ -19,6 +19,7 @@ pub mod photo;
 pub mod recordings;
 pub mod regions;
 pub mod rtsp;
+pub mod service;
 pub mod users;
 
 pub use audit::{AuditSigner, VerifyReport};

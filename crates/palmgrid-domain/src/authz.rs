@@ -108,10 +108,15 @@ pub enum Action {
     ManageTopics,
     /// See a mediation case: only its parties and its mediator, whatever their role.
     ReadMediation,
+    /// See a service request: whoever filed it, its desk, and the staff running the space.
+    ReadServiceRequest,
+    /// Accept and complete a service request: the property manager for the property desk,
+    /// the staff running the space for the committee desk.
+    HandleServiceRequest,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 24] = [
         Action::ReadSelf,
         Action::OpenModule,
         Action::ReadRegion,
@@ -134,6 +139,8 @@ impl Action {
         Action::TakePart,
         Action::ManageTopics,
         Action::ReadMediation,
+        Action::ReadServiceRequest,
+        Action::HandleServiceRequest,
     ];
 }
 
@@ -172,6 +179,12 @@ pub enum Resource {
     /// A mediation case, and whether the actor is one of its parties or its mediator.
     Mediation {
         involved: bool,
+    },
+    /// A service request in a community, the desk it is with, and whether the actor filed it.
+    ServiceRequest {
+        community: RegionCode,
+        desk: crate::community::ServiceDesk,
+        requester: bool,
     },
 }
 
@@ -269,13 +282,31 @@ fn grant_allows(g: &Grant, action: Action, resource: &Resource) -> bool {
         (A::TakePart, R::Community(code)) => {
             matches!(g.role, Resident | PropertyManager | LocalUnit | SocialOrg) && g.sees_region(code)
         }
-        (A::ManageTopics, R::Community(code)) => match g.role {
-            DistrictAdmin | CommunitySecretary => g.covers(Some(code)),
-            GridOfficer => g.sees_region(code),
-            _ => false,
-        },
+        (A::ManageTopics, R::Community(code)) => runs_space(g, code),
+        (A::ReadServiceRequest, R::ServiceRequest { community, desk, requester }) => {
+            *requester && g.role != Auditor || handles_desk(g, community, *desk) || runs_space(g, community)
+        }
+        (A::HandleServiceRequest, R::ServiceRequest { community, desk, .. }) => handles_desk(g, community, *desk),
         (A::ReadMediation, R::Mediation { involved }) => *involved && g.role != Auditor,
         _ => false,
+    }
+}
+
+/// The staff running a community space: its secretary and admins over it, and the officers
+/// of its grids.
+fn runs_space(g: &Grant, community: &RegionCode) -> bool {
+    match g.role {
+        Role::DistrictAdmin | Role::CommunitySecretary => g.covers(Some(community)),
+        Role::GridOfficer => g.sees_region(community),
+        _ => false,
+    }
+}
+
+/// Who works a service desk of a community: its property manager, or the staff running it.
+fn handles_desk(g: &Grant, community: &RegionCode, desk: crate::community::ServiceDesk) -> bool {
+    match desk {
+        crate::community::ServiceDesk::Property => g.role == Role::PropertyManager && g.sees_region(community),
+        crate::community::ServiceDesk::Committee => runs_space(g, community),
     }
 }
 
@@ -384,6 +415,20 @@ pub fn render_matrix() -> String {
         let other_community = RegionCode::parse("430407001002").unwrap();
         v.push((Action::ReadMediation, "party or mediator", Resource::Mediation { involved: true }, Zone::Internet));
         v.push((Action::ReadMediation, "anyone else", Resource::Mediation { involved: false }, Zone::Internet));
+        for action in [Action::ReadServiceRequest, Action::HandleServiceRequest] {
+            use crate::community::ServiceDesk::{Committee, Property};
+            let req =
+                |c: &RegionCode, desk, requester| Resource::ServiceRequest { community: c.clone(), desk, requester };
+            v.push((action, "property desk, own request", req(&community, Property, true), Zone::Internet));
+            v.push((action, "property desk, own community", req(&community, Property, false), Zone::Internet));
+            v.push((action, "committee desk, own community", req(&community, Committee, false), Zone::Internet));
+            v.push((
+                action,
+                "committee desk, another community",
+                req(&other_community, Committee, false),
+                Zone::Internet,
+            ));
+        }
         for action in [Action::ReadCommunity, Action::TakePart, Action::ManageTopics] {
             v.push((action, "own community", Resource::Community(community.clone()), Zone::Internet));
             v.push((action, "another community", Resource::Community(other_community.clone()), Zone::Internet));

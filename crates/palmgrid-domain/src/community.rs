@@ -195,6 +195,59 @@ pub fn action_status(progress: i64, deadline_ms: Option<i64>, now_ms: i64) -> &'
     }
 }
 
+/// Who handles a service request (服务执行): the property manager or the residents' committee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceDesk {
+    Property,
+    Committee,
+}
+
+impl ServiceDesk {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceDesk::Property => "property",
+            ServiceDesk::Committee => "committee",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ServiceDesk> {
+        match s {
+            "property" => Some(ServiceDesk::Property),
+            "committee" => Some(ServiceDesk::Committee),
+            _ => None,
+        }
+    }
+}
+
+/// Kinds of service request: (key, 中文名, the desk it goes to). Building matters go to the
+/// property manager; papers and help with daily life to the committee.
+pub const SERVICE_KINDS: [(&str, &str, ServiceDesk); 7] = [
+    ("repair", "报修", ServiceDesk::Property),
+    ("cleaning", "保洁", ServiceDesk::Property),
+    ("parking", "停车", ServiceDesk::Property),
+    ("security", "安防", ServiceDesk::Property),
+    ("certificate", "证明办理", ServiceDesk::Committee),
+    ("assistance", "生活求助", ServiceDesk::Committee),
+    ("other", "其他", ServiceDesk::Committee),
+];
+
+/// The desk a kind of request goes to, or `None` for an unknown kind.
+pub fn service_desk(kind: &str) -> Option<ServiceDesk> {
+    SERVICE_KINDS.iter().find(|(k, _, _)| *k == kind).map(|(_, _, d)| *d)
+}
+
+/// A step on a service request and the state it leaves, from `state`; `None` when it does not
+/// fit. States: open → accepted → done; open or accepted → cancelled (by the requester).
+/// `handler` says whether the actor may handle it, `requester` whether they filed it.
+pub fn service_step(state: &str, step: &str, handler: bool, requester: bool) -> Option<&'static str> {
+    Some(match (state, step) {
+        ("open", "accept") if handler => "accepted",
+        ("open" | "accepted", "done") if handler => "done",
+        ("open" | "accepted", "cancel") if requester => "cancelled",
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,5 +337,20 @@ mod tests {
         assert_eq!(action_status(40, Some(10), 5), "in_progress");
         assert_eq!(action_status(40, Some(10), 11), "overdue");
         assert_eq!(action_status(100, Some(10), 11), "done");
+    }
+
+    #[test]
+    fn service_requests_go_to_their_desk_and_move_by_who_acts() {
+        assert_eq!(service_desk("repair"), Some(ServiceDesk::Property));
+        assert_eq!(service_desk("certificate"), Some(ServiceDesk::Committee));
+        assert_eq!(service_desk("teleport"), None);
+        assert_eq!(service_step("open", "accept", true, false), Some("accepted"));
+        assert_eq!(service_step("open", "accept", false, true), None, "a requester does not accept");
+        assert_eq!(service_step("accepted", "done", true, false), Some("done"));
+        assert_eq!(service_step("open", "done", true, false), Some("done"));
+        assert_eq!(service_step("done", "cancel", false, true), None, "done is final");
+        assert_eq!(service_step("accepted", "cancel", true, false), None, "only the requester cancels");
+        assert_eq!(service_step("accepted", "cancel", false, true), Some("cancelled"));
+        assert_eq!(service_step("cancelled", "accept", true, false), None);
     }
 }

@@ -14,6 +14,7 @@ mod community;
 mod mediation;
 mod recordings;
 mod regions;
+mod service;
 mod sessions;
 pub mod testing;
 mod users;
@@ -31,6 +32,7 @@ pub use community::{
 pub use mediation::{MediationEntryRow, MediationRow};
 pub use recordings::{RecordingProgress, RecordingRow, RecordingSpan, VideoParamsRow};
 pub use regions::{RegionImport, RegionRow, UnitGridRow};
+pub use service::ServiceRequestRow;
 pub use sessions::SessionRow;
 pub use users::{MembershipRow, UserRow};
 

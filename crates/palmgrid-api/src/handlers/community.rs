@@ -327,6 +327,18 @@ pub struct BoardView {
     pub cases: Vec<BoardCaseView>,
     pub topics: Vec<BoardTopicView>,
     pub action_items: Vec<ActionItemView>,
+    /// Service requests: counts by state and the requesters' ratings (no one's identity).
+    pub service_requests: ServiceStatsView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceStatsView {
+    pub open: i64,
+    pub accepted: i64,
+    pub done: i64,
+    pub cancelled: i64,
+    pub rated: i64,
+    pub mean_rating: Option<f64>,
 }
 
 /// Names and codes for the views of these users and regions.
@@ -580,6 +592,14 @@ pub async fn board(State(state): State<ApiState>, a: Authed, Path(code): Path<St
             })
             .collect(),
         action_items: b.items.into_iter().map(|i| ActionItemView::new(i, &l)).collect(),
+        service_requests: ServiceStatsView {
+            open: b.services.open,
+            accepted: b.services.accepted,
+            done: b.services.done,
+            cancelled: b.services.cancelled,
+            rated: b.services.rated,
+            mean_rating: b.services.mean_rating,
+        },
     }))
 }
 

@@ -10,4 +10,5 @@ pub mod live;
 pub mod open311;
 pub mod recordings;
 pub mod regions;
+pub mod service;
 pub mod users;

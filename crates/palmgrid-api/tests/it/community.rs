@@ -677,3 +677,104 @@ http_test!(slow_mode_holds_back_members_and_anonymous_members_appear_under_an_al
     assert_eq!(h["items"][0]["author_name"].as_str(), Some(alias.as_str()));
     assert!(!h.to_string().contains("王芳"), "{h}");
 });
+
+http_test!(service_requests_go_to_their_desk_are_handled_and_rated, demo_auth(), |t| {
+    let mut tok = std::collections::HashMap::new();
+    for u in ["officer", "resident", "property", "secretary", "traffic"] {
+        tok.insert(u, t.login(u).await);
+    }
+    let (s, kinds) = t.call(Method::GET, "/api/v1/service-kinds", Some(&tok["resident"]), None).await;
+    assert_eq!(s, 200);
+    assert!(kinds["items"].as_array().unwrap().iter().any(|k| k["key"] == "repair" && k["desk"] == "property"));
+    let path = "/api/v1/communities/430407001001/service-requests";
+    let repair = json!({"kind": "repair", "description": "楼道灯不亮", "address": "牛角巷 18 号 2 单元"});
+    assert_eq!(
+        t.call(Method::POST, path, Some(&tok["officer"]), Some(repair.clone())).await.0,
+        403,
+        "staff do not file"
+    );
+    let bad = json!({"kind": "teleport", "description": "x", "address": "y"});
+    assert_eq!(t.call(Method::POST, path, Some(&tok["resident"]), Some(bad)).await.0, 422);
+    let (s, r) = t.call(Method::POST, path, Some(&tok["resident"]), Some(repair)).await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(
+        (r["desk"].as_str(), r["state"].as_str(), r["kind_name"].as_str()),
+        (Some("property"), Some("open"), Some("报修"))
+    );
+    let id = r["id"].as_str().unwrap().to_owned();
+    // The property manager is told at once.
+    let (_, n) = t.call(Method::GET, "/api/v1/notifications", Some(&tok["property"]), None).await;
+    assert!(n.to_string().contains("新的报修请求"), "{n}");
+    // A committee matter goes to the committee: the property manager does not see it.
+    let (s, cert) = t
+        .call(
+            Method::POST,
+            path,
+            Some(&tok["resident"]),
+            Some(json!({"kind": "certificate", "description": "开居住证明", "address": "牛角巷 18 号"})),
+        )
+        .await;
+    assert_eq!((s.as_u16(), cert["desk"].as_str()), (201, Some("committee")));
+    let cert_id = cert["id"].as_str().unwrap();
+    assert_eq!(
+        t.call(Method::GET, &format!("/api/v1/service-requests/{cert_id}"), Some(&tok["property"]), None).await.0,
+        404
+    );
+    let listed = |who: &'static str| {
+        let (t, tok) = (&t, &tok);
+        async move {
+            let (_, l) = t.call(Method::GET, path, Some(&tok[who]), None).await;
+            l["items"].as_array().map(|a| a.len()).unwrap_or(usize::MAX)
+        }
+    };
+    assert_eq!((listed("property").await, listed("secretary").await, listed("resident").await), (1, 2, 2));
+    assert_eq!(t.call(Method::GET, path, Some(&tok["traffic"]), None).await.0, 404);
+
+    // The desk accepts and completes it; the requester is told, then rates it once.
+    let steps = format!("/api/v1/service-requests/{id}/steps");
+    assert_eq!(t.call(Method::POST, &steps, Some(&tok["resident"]), Some(json!({"step": "accept"}))).await.0, 403);
+    let (s, a) = t.call(Method::POST, &steps, Some(&tok["property"]), Some(json!({"step": "accept"}))).await;
+    assert_eq!(
+        (s.as_u16(), a["state"].as_str(), a["handler_name"].as_str()),
+        (200, Some("accepted"), Some("物业经理 吴敏"))
+    );
+    assert_eq!(
+        t.call(Method::POST, &steps, Some(&tok["property"]), Some(json!({"step": "done"}))).await.0,
+        422,
+        "reply"
+    );
+    let rating = format!("/api/v1/service-requests/{id}/rating");
+    assert_eq!(
+        t.call(Method::POST, &rating, Some(&tok["resident"]), Some(json!({"rating": 5}))).await.0,
+        409,
+        "not done"
+    );
+    let (s, d) = t
+        .call(Method::POST, &steps, Some(&tok["property"]), Some(json!({"step": "done", "reply": "已更换灯泡"})))
+        .await;
+    assert_eq!((s.as_u16(), d["state"].as_str()), (200, Some("done")), "{d}");
+    let (_, n) = t.call(Method::GET, "/api/v1/notifications", Some(&tok["resident"]), None).await;
+    assert!(n.to_string().contains("已办结"), "{n}");
+    assert_eq!(t.call(Method::POST, &steps, Some(&tok["resident"]), Some(json!({"step": "cancel"}))).await.0, 409);
+    assert_eq!(t.call(Method::POST, &rating, Some(&tok["property"]), Some(json!({"rating": 5}))).await.0, 403);
+    assert_eq!(t.call(Method::POST, &rating, Some(&tok["resident"]), Some(json!({"rating": 6}))).await.0, 422);
+    let (s, r) =
+        t.call(Method::POST, &rating, Some(&tok["resident"]), Some(json!({"rating": 4, "comment": "及时"}))).await;
+    assert_eq!((s.as_u16(), r["rating"].as_i64()), (200, Some(4)));
+    assert_eq!(t.call(Method::POST, &rating, Some(&tok["resident"]), Some(json!({"rating": 1}))).await.0, 409, "once");
+    // The requester cancels the other one; the board counts both, without names.
+    let (s, _) = t
+        .call(
+            Method::POST,
+            &format!("/api/v1/service-requests/{cert_id}/steps"),
+            Some(&tok["resident"]),
+            Some(json!({"step": "cancel"})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, board) = t.call(Method::GET, "/api/v1/communities/430407001001/board", Some(&tok["resident"]), None).await;
+    assert_eq!(
+        board["service_requests"],
+        json!({"open": 0, "accepted": 0, "done": 1, "cancelled": 1, "rated": 1, "mean_rating": 4.0})
+    );
+});
