@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest'
-import { ApiError, errorFromException, errorFromResponse, errorMessage } from './errors'
+import { ApiError, errorFromException, errorFromResponse, errorMessage, parseRetryAfter } from './errors'
 import { CLIENT_HEADER_NAME, createApi } from './client'
 
 const BASE = 'http://palmgrid.test'
@@ -42,11 +42,35 @@ describe('error mapping', () => {
   })
 
   it('shows unknown codes with the code, and unknown 5xx as a server error', () => {
-    expect(errorMessage(errorFromResponse(409, { error: 'conflict', message: 'x' }))).toEqual({
+    expect(errorMessage(errorFromResponse(409, { error: 'version_skew', message: 'x' }))).toEqual({
       key: 'errors.unknown',
-      params: { code: 'conflict' },
+      params: { code: 'version_skew' },
     })
     expect(errorMessage(errorFromResponse(503, { error: 'db_down', message: 'x' })).key).toBe('errors.server')
+  })
+
+  it('reads Retry-After as seconds or an HTTP date, at least 1 s', () => {
+    expect(parseRetryAfter('42')).toBe(42)
+    expect(parseRetryAfter(' 7 ')).toBe(7)
+    expect(parseRetryAfter('0')).toBe(1)
+    const now = Date.UTC(2026, 11, 5, 4, 0, 0)
+    expect(parseRetryAfter('Sat, 05 Dec 2026 04:00:30 GMT', now)).toBe(30)
+    expect(parseRetryAfter('Sat, 05 Dec 2026 03:59:00 GMT', now)).toBe(1)
+    expect(parseRetryAfter(null)).toBeUndefined()
+    expect(parseRetryAfter('')).toBeUndefined()
+    expect(parseRetryAfter('soon')).toBeUndefined()
+    expect(parseRetryAfter('-5')).toBeUndefined()
+  })
+
+  it('says how long to wait in slow mode (429 slow_mode with Retry-After)', () => {
+    const e = errorFromResponse(429, { error: 'slow_mode', message: 'slow mode: one comment per 60 s on this topic; wait 42 s' }, '42')
+    expect([e.status, e.code, e.retryAfter]).toEqual([429, 'slow_mode', 42])
+    expect(errorMessage(e)).toEqual({ key: 'errors.slow_mode', params: { seconds: '42' } })
+    // Without the header the app cannot say how long: "try again shortly".
+    expect(errorMessage(errorFromResponse(429, { error: 'slow_mode', message: 'x' }))).toEqual({ key: 'errors.rate_limited', params: {} })
+    // Other answers keep their Retry-After too.
+    expect(errorFromResponse(429, { error: 'account_locked', message: 'x' }, '1800').retryAfter).toBe(1800)
+    expect(errorFromResponse(404, null).retryAfter).toBeUndefined()
   })
 
   it('turns thrown exceptions into network errors', () => {
@@ -195,5 +219,227 @@ describe('api client', () => {
     expect(onUnauthorized).toHaveBeenCalledTimes(1)
     const offline = createApi({ baseUrl: BASE, fetch: async () => Promise.reject(new TypeError('Failed to fetch')) })
     await expect(offline.map()).rejects.toMatchObject({ status: 0, code: 'network' })
+  })
+
+  it('lists, reports, reads and moves cases through the typed routes', async () => {
+    const summary = { id: 'c1', number: '202612050005', state: 'reported', actions: ['register'] }
+    const seen: { method: string; path: string; search: string; body: unknown; type: string | null }[] = []
+    const api = createApi({
+      baseUrl: BASE,
+      fetch: async (req) => {
+        const u = new URL(req.url)
+        const text = await req.text()
+        seen.push({ method: req.method, path: u.pathname, search: u.search, body: text ? JSON.parse(text) : null, type: req.headers.get('Content-Type') })
+        expect(req.headers.get(CLIENT_HEADER_NAME)).toBe('web')
+        if (u.pathname === '/api/v1/cases' && req.method === 'POST') return json(201, { case: summary, duplicates: [] })
+        if (u.pathname === '/api/v1/cases') return json(200, { items: [summary] })
+        if (u.pathname.endsWith('/actions')) return json(200, { ...summary, state: 'registered' })
+        if (u.pathname === '/api/v1/case-categories') return json(200, { version: 1, departments: [], categories: [] })
+        return json(200, { case: summary, timeline: [], evidence: [] })
+      },
+    })
+    expect((await api.cases({ mine: true })).items).toEqual([summary])
+    await api.cases()
+    expect((await api.reportCase({ category: 'E0101', description: '垃圾', lon: 112.5995, lat: 26.8933 })).case.id).toBe('c1')
+    expect((await api.caseDetail('c/1')).case.number).toBe('202612050005')
+    expect((await api.caseAction('c1', { action: 'register', version: 1 })).state).toBe('registered')
+    expect((await api.caseCategories()).version).toBe(1)
+    expect(seen.map((r) => `${r.method} ${r.path}${r.search}`)).toEqual([
+      'GET /api/v1/cases?mine=true',
+      'GET /api/v1/cases',
+      'POST /api/v1/cases',
+      'GET /api/v1/cases/c%2F1',
+      'POST /api/v1/cases/c1/actions',
+      'GET /api/v1/case-categories',
+    ])
+    expect(seen[2]?.body).toEqual({ category: 'E0101', description: '垃圾', lon: 112.5995, lat: 26.8933 })
+    expect(seen[4]?.body).toEqual({ action: 'register', version: 1 })
+  })
+
+  it('uploads a photo as a raw JPEG body and names the evidence URL', async () => {
+    const seen: Request[] = []
+    const api = createApi({
+      baseUrl: BASE,
+      fetch: async (req) => {
+        seen.push(req.clone())
+        return json(201, { id: 'e1', kind: 'photo', stage: 'reported', sha256: 'ab', media_type: 'image/jpeg', bytes: 3, added_at: 'x' })
+      },
+    })
+    const jpeg = new Blob([new Uint8Array([0xff, 0xd8, 0xff])], { type: 'image/jpeg' })
+    expect((await api.addCasePhoto('c1', jpeg, '现场')).id).toBe('e1')
+    await api.addCasePhoto('c1', jpeg)
+    const [first, second] = seen
+    expect(first?.method).toBe('POST')
+    expect(new URL(first!.url).pathname).toBe('/api/v1/cases/c1/photos')
+    expect(new URL(first!.url).searchParams.get('note')).toBe('现场')
+    expect(new URL(second!.url).search).toBe('')
+    expect(first?.headers.get('Content-Type')).toBe('image/jpeg')
+    expect(first?.headers.get(CLIENT_HEADER_NAME)).toBe('web')
+    expect(first?.credentials).toBe('same-origin')
+    expect([...new Uint8Array(await first!.arrayBuffer())]).toEqual([0xff, 0xd8, 0xff])
+    expect(api.evidenceUrl('c 1', 'e1')).toBe(`${BASE}/api/v1/cases/c%201/evidence/e1`)
+  })
+
+  it('reads notifications (after an id) and marks them read (204)', async () => {
+    const seen: string[] = []
+    const bodies: unknown[] = []
+    const api = createApi({
+      baseUrl: BASE,
+      fetch: async (req) => {
+        const u = new URL(req.url)
+        seen.push(`${req.method} ${u.pathname}${u.search}`)
+        if (req.method === 'POST') {
+          bodies.push(await req.json())
+          return new Response(null, { status: 204 })
+        }
+        return json(200, { items: [] })
+      },
+    })
+    await api.notifications()
+    await api.notifications(12)
+    await expect(api.readNotifications(12)).resolves.toBeUndefined()
+    expect(seen).toEqual(['GET /api/v1/notifications', 'GET /api/v1/notifications?after=12', 'POST /api/v1/notifications/read'])
+    expect(bodies).toEqual([{ up_to: 12 }])
+  })
+
+  it('maps case errors: 409 conflict, 422 invalid input, 413 too large', async () => {
+    const answers = [
+      json(409, { error: 'conflict', message: 'cannot dispatch a case that is reported' }),
+      json(422, { error: 'invalid_input', message: '退回 needs a reason' }),
+      json(413, { error: 'payload_too_large', message: 'request body is too large' }),
+    ]
+    const api = createApi({ baseUrl: BASE, fetch: async () => answers.shift()! })
+    const conflict = await api.caseAction('c1', { action: 'dispatch' }).catch((e) => e)
+    expect([conflict.status, errorMessage(conflict).key]).toEqual([409, 'errors.conflict'])
+    const invalid = await api.caseAction('c1', { action: 'return' }).catch((e) => e)
+    expect([invalid.status, errorMessage(invalid).key]).toEqual([422, 'errors.invalid_input'])
+    const large = await api.addCasePhoto('c1', new Blob([])).catch((e) => e)
+    expect([large.status, errorMessage(large).key]).toEqual([413, 'errors.payload_too_large'])
+  })
+
+  it('calls the community routes with their paths and bodies', async () => {
+    const seen: string[] = []
+    const bodies: unknown[] = []
+    const api = createApi({
+      baseUrl: BASE,
+      fetch: async (req) => {
+        const u = new URL(req.url)
+        seen.push(`${req.method} ${u.pathname}${u.search}`)
+        expect(req.headers.get(CLIENT_HEADER_NAME)).toBe('web')
+        if (req.method === 'POST') {
+          bodies.push(await req.json())
+          if (/\/(phase|poll|votes)$/.test(u.pathname)) return new Response(null, { status: 204 })
+          return json(201, { id: 'x' })
+        }
+        return json(200, { items: [] })
+      },
+    })
+    const code = '430407001001'
+    await api.topics(code)
+    await api.createTopic(code, { title: '停车位', body: '如何划分？', case_id: 'c1', camera_id: 'cam1' })
+    await api.topic('t1')
+    await api.comment('t1', { body: '同意', parent_id: null })
+    await expect(api.moveTopic('t1', 'discuss')).resolves.toBeUndefined()
+    await api.openPoll('t1', { question: '是否？', options: ['同意', '不同意'], deadline: '2026-12-08T04:00:00.000Z', quorum_pct: 50 })
+    await expect(api.vote('t1', [0])).resolves.toBeUndefined()
+    await api.decide('t1', { decision: '同意', action_item: { title: '标线', owner_id: 'u1' } })
+    await api.actionItem('i1')
+    await api.postProgress('i1', { body: '一半', progress: 40 })
+    await api.actionItems(code)
+    await api.board(code)
+    await api.notices(code)
+    await api.postNotice(code, { title: '停水', body: '周六', target: '430407001001001' })
+    await api.readNotice('n1')
+    await api.noticeReceipts('n1')
+    await api.chatHistory(code)
+    await api.chatHistory(code, 120)
+    await api.chatPost(code, '@property 你好')
+    await api.members(code)
+    expect(seen).toEqual([
+      'GET /api/v1/communities/430407001001/topics',
+      'POST /api/v1/communities/430407001001/topics',
+      'GET /api/v1/topics/t1',
+      'POST /api/v1/topics/t1/comments',
+      'POST /api/v1/topics/t1/phase',
+      'POST /api/v1/topics/t1/poll',
+      'POST /api/v1/topics/t1/votes',
+      'POST /api/v1/topics/t1/decision',
+      'GET /api/v1/action-items/i1',
+      'POST /api/v1/action-items/i1/updates',
+      'GET /api/v1/communities/430407001001/action-items',
+      'GET /api/v1/communities/430407001001/board',
+      'GET /api/v1/communities/430407001001/notices',
+      'POST /api/v1/communities/430407001001/notices',
+      'GET /api/v1/notices/n1',
+      'GET /api/v1/notices/n1/receipts',
+      'GET /api/v1/communities/430407001001/chat',
+      'GET /api/v1/communities/430407001001/chat?before=120',
+      'POST /api/v1/communities/430407001001/chat',
+      'GET /api/v1/communities/430407001001/members',
+    ])
+    expect(bodies).toEqual([
+      { title: '停车位', body: '如何划分？', case_id: 'c1', camera_id: 'cam1' },
+      { body: '同意', parent_id: null },
+      { to: 'discuss' },
+      { question: '是否？', options: ['同意', '不同意'], deadline: '2026-12-08T04:00:00.000Z', quorum_pct: 50 },
+      { choices: [0] },
+      { decision: '同意', action_item: { title: '标线', owner_id: 'u1' } },
+      { body: '一半', progress: 40 },
+      { title: '停水', body: '周六', target: '430407001001001' },
+      { body: '@property 你好' },
+    ])
+  })
+
+  it('sets slow mode, reads and sets community prefs, and asks for the camera-access report', async () => {
+    const seen: string[] = []
+    const bodies: unknown[] = []
+    const api = createApi({
+      baseUrl: BASE,
+      fetch: async (req) => {
+        const u = new URL(req.url)
+        seen.push(`${req.method} ${u.pathname}${u.search}`)
+        expect(req.headers.get(CLIENT_HEADER_NAME)).toBe('web')
+        if (req.method === 'PUT') bodies.push(await req.json())
+        if (u.pathname.endsWith('/slow-mode')) return new Response(null, { status: 204 })
+        if (u.pathname.endsWith('/community-prefs')) return json(200, { anonymous: req.method === 'PUT' })
+        return json(200, { community_code: '430407001001', from: 'a', to: 'b', truncated: false, cameras: [] })
+      },
+    })
+    await expect(api.setSlowMode('t1', 60)).resolves.toBeUndefined()
+    expect(await api.communityPrefs()).toEqual({ anonymous: false })
+    expect(await api.setCommunityPrefs({ anonymous: true })).toEqual({ anonymous: true })
+    expect((await api.cameraAccess('430407001001')).cameras).toEqual([])
+    await api.cameraAccess('430407001001', '2026-11-28T04:00:00.000Z')
+    expect(seen).toEqual([
+      'PUT /api/v1/topics/t1/slow-mode',
+      'GET /api/v1/me/community-prefs',
+      'PUT /api/v1/me/community-prefs',
+      'GET /api/v1/communities/430407001001/camera-access',
+      'GET /api/v1/communities/430407001001/camera-access?from=2026-11-28T04%3A00%3A00.000Z',
+    ])
+    expect(bodies).toEqual([{ seconds: 60 }, { anonymous: true }])
+  })
+
+  it('passes the Retry-After of a slow-mode refusal on with the error', async () => {
+    const api = createApi({
+      baseUrl: BASE,
+      fetch: async () =>
+        new Response(JSON.stringify({ error: 'slow_mode', message: 'slow mode: wait 57 s' }), {
+          status: 429,
+          headers: { 'Content-Type': 'application/json', 'Retry-After': '57' },
+        }),
+    })
+    const e = await api.comment('t1', { body: '再说一句', parent_id: null }).catch((x) => x)
+    expect(e).toBeInstanceOf(ApiError)
+    expect([e.status, e.code, e.retryAfter]).toEqual([429, 'slow_mode', 57])
+    expect(errorMessage(e)).toEqual({ key: 'errors.slow_mode', params: { seconds: '57' } })
+  })
+
+  it('builds the picture URLs of topics and cameras, and maps a camera without a picture', async () => {
+    const api = createApi({ baseUrl: BASE, fetch: async () => json(503, { error: 'camera_unavailable', message: 'no picture' }) })
+    expect(api.topicEvidenceUrl('t/1')).toBe(`${BASE}/api/v1/topics/t%2F1/evidence.png`)
+    expect(api.maskedSnapshotUrl('c1', '议题取证')).toBe(`${BASE}/api/v1/cameras/c1/masked.png?purpose=%E8%AE%AE%E9%A2%98%E5%8F%96%E8%AF%81`)
+    const e = await api.createTopic('430407001001', { title: 'a', body: 'b', camera_id: 'c1' }).catch((x) => x)
+    expect([e.status, errorMessage(e).key]).toEqual([503, 'errors.camera_unavailable'])
   })
 })

@@ -1,8 +1,47 @@
 import createClient from 'openapi-fetch'
 import type { paths } from './schema'
 import { ApiError, errorFromException, errorFromResponse } from './errors'
-import type { CameraList, LoginRequest, RegionList, TimelineView, TotpConfirmRequest } from './types'
+import type {
+  AccessReportView,
+  ActionItemDetail,
+  ActionItemList,
+  ActionItemRequest,
+  ActionItemView,
+  BoardView,
+  CameraList,
+  ChatMessageList,
+  ChatMessageView,
+  CommentRequest,
+  CommunityPrefsView,
+  CommentView,
+  DecisionRequest,
+  DecisionView,
+  MemberList,
+  NewTopicRequest,
+  NoticeList,
+  NoticeRequest,
+  NoticeView,
+  PollRequest,
+  ProgressRequest,
+  ReceiptsView,
+  TopicDetail,
+  TopicList,
+  TopicView,
+  CaseActionRequest,
+  CaseDetail,
+  CaseEvidence,
+  CaseList,
+  CaseSummary,
+  LoginRequest,
+  NewCaseRequest,
+  NotificationList,
+  RegionList,
+  ReportedCase,
+  TimelineView,
+  TotpConfirmRequest,
+} from './types'
 import type { GridDetail, GridLookup, MapCrs, MapView } from './map-types'
+import type { CaseCategorySet } from './case-types'
 
 /** Sent on every request. The server requires it on cookie-authenticated non-GET requests (CSRF). */
 export const CLIENT_HEADER_NAME = 'X-Palmgrid-Client'
@@ -26,31 +65,41 @@ export function createApi(options: ApiOptions = {}) {
     ...(options.fetch ? { fetch: options.fetch } : {}),
   })
 
-  // The map routes are not in openapi.json yet, so openapi-fetch has no types for them: these
-  // GETs go through fetch with the same headers and credentials, and the same error handling.
+  // Routes openapi-fetch cannot type usefully go through fetch with the same headers,
+  // credentials and error handling: the map routes (hand-written types in map-types.ts), the
+  // category set (an untyped object in openapi.json) and photo uploads (a raw JPEG body).
   const baseUrl = (options.baseUrl ?? '').replace(/\/+$/, '')
   const rawFetch = options.fetch ?? ((req: Request) => globalThis.fetch(req))
-  async function getJson<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<Result<T>> {
+  async function raw<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    query: Record<string, string | number | undefined> = {},
+    body?: { data: Blob; type: string },
+  ): Promise<Result<T>> {
     const params = new URLSearchParams()
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v))
     const qs = params.toString()
+    const headers: Record<string, string> = { [CLIENT_HEADER_NAME]: CLIENT_HEADER_VALUE, Accept: 'application/json' }
+    if (body) headers['Content-Type'] = body.type
     const request = new Request(`${baseUrl}${path}${qs ? `?${qs}` : ''}`, {
-      method: 'GET',
+      method,
       credentials: 'same-origin',
-      headers: { [CLIENT_HEADER_NAME]: CLIENT_HEADER_VALUE, Accept: 'application/json' },
+      headers,
+      ...(body ? { body: body.data } : {}),
     })
     const response = await rawFetch(request)
     const text = await response.text()
-    let body: unknown = undefined
+    let parsed: unknown = undefined
     if (text) {
       try {
-        body = JSON.parse(text)
+        parsed = JSON.parse(text)
       } catch {
-        body = text
+        parsed = text
       }
     }
-    return response.ok ? { data: body as T, response } : { error: body, response }
+    return response.ok ? { data: parsed as T, response } : { error: parsed, response }
   }
+  const getJson = <T>(path: string, query: Record<string, string | number | undefined> = {}) => raw<T>('GET', path, query)
 
   async function call<T>(request: () => Promise<Result<T>>, authenticated: boolean): Promise<T> {
     let result: Result<T>
@@ -61,7 +110,7 @@ export function createApi(options: ApiOptions = {}) {
     }
     const { response } = result
     if (!response.ok) {
-      const err = errorFromResponse(response.status, result.error)
+      const err = errorFromResponse(response.status, result.error, response.headers.get('Retry-After'))
       if (authenticated && response.status === 401) options.onUnauthorized?.()
       throw err
     }
@@ -87,6 +136,122 @@ export function createApi(options: ApiOptions = {}) {
     /** The grid holding a point (404 `outside_all_grids` when none does). */
     lookupGrid: (lon: number, lat: number, crs?: MapCrs): Promise<GridLookup> =>
       call(() => getJson<GridLookup>('/api/v1/grids/lookup', { lon, lat, crs }), true),
+
+    // 事件 (cases)
+    /** Departments and the (versioned) category set. */
+    caseCategories: (): Promise<CaseCategorySet> => call(() => getJson<CaseCategorySet>('/api/v1/case-categories'), true),
+    /** Cases the user may see, newest first; `mine`: only those where the user must act now. */
+    cases: (query: { mine?: boolean; state?: string } = {}): Promise<CaseList> =>
+      call(() => client.GET('/api/v1/cases', { params: { query } }), true),
+    /** Reports a problem; the answer names possible duplicates. 404 `outside_all_grids` for a point in no grid. */
+    reportCase: (body: NewCaseRequest): Promise<ReportedCase> => call(() => client.POST('/api/v1/cases', { body }), true),
+    /** One case with its timeline and evidence (404 when the user may not see it). */
+    caseDetail: (id: string): Promise<CaseDetail> =>
+      call(() => client.GET('/api/v1/cases/{id}', { params: { path: { id } } }), true),
+    /** Moves a case on (409 wrong state, 403 not the user's to take, 422 missing reason…). */
+    caseAction: (id: string, body: CaseActionRequest): Promise<CaseSummary> =>
+      call(() => client.POST('/api/v1/cases/{id}/actions', { params: { path: { id } }, body }), true),
+    /** Adds a JPEG photo (at most 8 MiB) as evidence. */
+    addCasePhoto: (id: string, jpeg: Blob, note?: string): Promise<CaseEvidence> =>
+      call(
+        () =>
+          raw<CaseEvidence>('POST', `/api/v1/cases/${encodeURIComponent(id)}/photos`, { note: note || undefined }, {
+            data: jpeg,
+            type: 'image/jpeg',
+          }),
+        true,
+      ),
+    /** Where a photo of a case is (an <img> source: same origin, cookie). */
+    evidenceUrl: (caseId: string, evidenceId: string): string =>
+      `${baseUrl}/api/v1/cases/${encodeURIComponent(caseId)}/evidence/${encodeURIComponent(evidenceId)}`,
+    /** The user's notifications, oldest first (only those after `after`, if given). */
+    notifications: (after?: number): Promise<NotificationList> =>
+      call(() => client.GET('/api/v1/notifications', { params: { query: after ? { after } : {} } }), true),
+    /** Marks every notification up to `upTo` read. */
+    readNotifications: (upTo: number): Promise<void> =>
+      call(() => client.POST('/api/v1/notifications/read', { body: { up_to: upTo } }), true).then(() => undefined),
+
+    // 社区 (community spaces, by community code; 404 for non-members)
+    /** Topics of a community, newest first. */
+    topics: (code: string): Promise<TopicList> =>
+      call(() => client.GET('/api/v1/communities/{code}/topics', { params: { path: { code } } }), true),
+    /** Sets a topic (staff); from a case and with a camera's masked picture as evidence, if given. */
+    createTopic: (code: string, body: NewTopicRequest): Promise<TopicView> =>
+      call(() => client.POST('/api/v1/communities/{code}/topics', { params: { path: { code } }, body }), true),
+    /** A topic with its comments, its poll and what the reader may do. */
+    topic: (id: string): Promise<TopicDetail> => call(() => client.GET('/api/v1/topics/{id}', { params: { path: { id } } }), true),
+    /** Where a topic's masked camera picture is (an <img> source: same origin, cookie). */
+    topicEvidenceUrl: (id: string): string => `${baseUrl}/api/v1/topics/${encodeURIComponent(id)}/evidence.png`,
+    comment: (id: string, body: CommentRequest): Promise<CommentView> =>
+      call(() => client.POST('/api/v1/topics/{id}/comments', { params: { path: { id } }, body }), true),
+    /** Slow mode (staff): a member may comment once per `seconds` (0 turns it off). 429 `slow_mode` when too soon. */
+    setSlowMode: (id: string, seconds: number): Promise<void> =>
+      call(() => client.PUT('/api/v1/topics/{id}/slow-mode', { params: { path: { id } }, body: { seconds } }), true).then(
+        () => undefined,
+      ),
+    /** Moves a topic to `discuss`, or closes it (`closed`). */
+    moveTopic: (id: string, to: 'discuss' | 'closed'): Promise<void> =>
+      call(() => client.POST('/api/v1/topics/{id}/phase', { params: { path: { id } }, body: { to } }), true).then(() => undefined),
+    /** Opens the vote (the topic moves to `decide`). */
+    openPoll: (id: string, body: PollRequest): Promise<void> =>
+      call(() => client.POST('/api/v1/topics/{id}/poll', { params: { path: { id } }, body }), true).then(() => undefined),
+    vote: (id: string, choices: number[]): Promise<void> =>
+      call(() => client.POST('/api/v1/topics/{id}/votes', { params: { path: { id } }, body: { choices } }), true).then(
+        () => undefined,
+      ),
+    /** Records the decision, and the action item that carries it out. */
+    decide: (id: string, body: DecisionRequest): Promise<DecisionView> =>
+      call(() => client.POST('/api/v1/topics/{id}/decision', { params: { path: { id } }, body }), true),
+    /** The community's action items with their progress. */
+    actionItems: (code: string): Promise<ActionItemList> =>
+      call(() => client.GET('/api/v1/communities/{code}/action-items', { params: { path: { code } } }), true),
+    createActionItem: (code: string, body: ActionItemRequest): Promise<ActionItemView> =>
+      call(() => client.POST('/api/v1/communities/{code}/action-items', { params: { path: { code } }, body }), true),
+    actionItem: (id: string): Promise<ActionItemDetail> =>
+      call(() => client.GET('/api/v1/action-items/{id}', { params: { path: { id } } }), true),
+    /** Progress (0–100) with a note, by the owner or the staff. */
+    postProgress: (id: string, body: ProgressRequest): Promise<ActionItemView> =>
+      call(() => client.POST('/api/v1/action-items/{id}/updates', { params: { path: { id } }, body }), true),
+    /** 民主监督: the community's cases, topics and action items. */
+    board: (code: string): Promise<BoardView> =>
+      call(() => client.GET('/api/v1/communities/{code}/board', { params: { path: { code } } }), true),
+    /**
+     * 民主监督: how often each camera of the community was viewed (live, playback, snapshot) by
+     * role, purpose and case, from `from` (RFC 3339; default 30 days back) to now; who viewed
+     * only for auditors.
+     */
+    cameraAccess: (code: string, from?: string): Promise<AccessReportView> =>
+      call(
+        () => client.GET('/api/v1/communities/{code}/camera-access', { params: { path: { code }, query: from ? { from } : {} } }),
+        true,
+      ),
+    notices: (code: string): Promise<NoticeList> =>
+      call(() => client.GET('/api/v1/communities/{code}/notices', { params: { path: { code } } }), true),
+    postNotice: (code: string, body: NoticeRequest): Promise<NoticeView> =>
+      call(() => client.POST('/api/v1/communities/{code}/notices', { params: { path: { code } }, body }), true),
+    /** Opens a notice: the server records the read receipt. */
+    readNotice: (id: string): Promise<NoticeView> =>
+      call(() => client.GET('/api/v1/notices/{id}', { params: { path: { id } } }), true),
+    noticeReceipts: (id: string): Promise<ReceiptsView> =>
+      call(() => client.GET('/api/v1/notices/{id}/receipts', { params: { path: { id } } }), true),
+    /** Chat history, oldest first: the 50 latest, or the 50 before `before`. */
+    chatHistory: (code: string, before?: number): Promise<ChatMessageList> =>
+      call(
+        () => client.GET('/api/v1/communities/{code}/chat', { params: { path: { code }, query: before ? { before } : {} } }),
+        true,
+      ),
+    chatPost: (code: string, body: string): Promise<ChatMessageView> =>
+      call(() => client.POST('/api/v1/communities/{code}/chat', { params: { path: { code } }, body: { body } }), true),
+    /** The members of a community and its grids, one per membership (staff only: 403/404 otherwise): possible action item owners. */
+    members: (code: string): Promise<MemberList> =>
+      call(() => client.GET('/api/v1/communities/{code}/members', { params: { path: { code } } }), true),
+    /** Whether the user appears to neighbours under an alias (邻居 XXXX). */
+    communityPrefs: (): Promise<CommunityPrefsView> => call(() => client.GET('/api/v1/me/community-prefs'), true),
+    setCommunityPrefs: (body: CommunityPrefsView): Promise<CommunityPrefsView> =>
+      call(() => client.PUT('/api/v1/me/community-prefs', { body }), true),
+    /** A camera's picture with its privacy regions filled (staff who may view the camera; audited with `purpose`). */
+    maskedSnapshotUrl: (cameraId: string, purpose: string): string =>
+      `${baseUrl}/api/v1/cameras/${encodeURIComponent(cameraId)}/masked.png?purpose=${encodeURIComponent(purpose)}`,
   }
 }
 

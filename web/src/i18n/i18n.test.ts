@@ -4,6 +4,7 @@ import en from './en'
 import { DEFAULT_LOCALE, LOCALE_STORAGE_KEY, loadLocale, saveLocale } from './locale'
 import { TAB_KEYS } from '../tabs'
 import { KNOWN_ERROR_CODES } from '../api/errors'
+import { CASE_ACTIONS, CASE_STATES } from '../cases/workflow'
 
 type Tree = { [k: string]: string | Tree }
 
@@ -61,6 +62,36 @@ describe('i18n messages', () => {
     expect([zhCN.video.live, zhCN.video.playback.title, zhCN.video.recording]).toEqual(['实时', '回放', '录像中'])
     expect(zhCN.video.playback.empty).toBe('该时段无录像')
     expect(en.video.playback.empty).toBe('No recording in this period')
+  })
+
+  it('name every case state and action as the server does (CaseState/CaseAction::zh_name)', () => {
+    expect(Object.keys(zhCN.cases.states).sort()).toEqual([...CASE_STATES].sort())
+    expect(Object.keys(zhCN.cases.actions).sort()).toEqual([...CASE_ACTIONS].sort())
+    expect(Object.values(zhCN.cases.states)).toEqual(['待核实', '待派遣', '待签收', '处置中', '待核查', '待结案', '已结案', '挂账', '已注销', '已并案'])
+    expect(zhCN.cases.actions).toMatchObject({
+      register: '立案', cancel: '注销', merge: '并案', dispatch: '派遣', accept: '签收', return: '退回', feedback: '反馈',
+      check_pass: '核查通过', check_fail: '核查不通过', close: '结案', rate: '评价', request_extension: '申请延期',
+      decide_extension: '审批延期', suspend: '挂账', resume: '恢复办理', reopen: '重新打开',
+    })
+    expect([zhCN.cases.views.mine, zhCN.cases.views.all, zhCN.cases.report]).toEqual(['待我处理', '全部', '上报'])
+    expect([zhCN.cases.timer.warned, zhCN.cases.timer.overdue]).toEqual(['即将超时', '已超时'])
+  })
+
+  it('carry the agreed community texts: anonymity, slow mode, camera access', () => {
+    expect(zhCN.me.anonymous).toBe('对邻居匿名')
+    expect(zhCN.me.anonymousHint).toContain('邻居 XXXX')
+    expect(zhCN.me.anonymousHint).toContain('社区工作人员始终能看到真实姓名')
+    expect(zhCN.errors.slow_mode).toBe('慢速模式：请 {seconds} 秒后再发言')
+    expect(zhCN.community.slowMode.notice).toBe('慢速模式：每 {duration}可发言一次')
+    expect(zhCN.community.access.title).toBe('摄像头调阅情况')
+    expect([zhCN.community.access.last7, zhCN.community.access.last30]).toEqual(['近7天', '近30天'])
+    expect(zhCN.video.purposes).toEqual({ patrol: '日常巡查', incident: '事件核查', evidence: '案件取证', other: '其他' })
+    expect(zhCN.community.access.purposes.topic).toBe('议题')
+  })
+
+  it('use no vue-i18n special characters by accident', () => {
+    // `|` separates plurals and `@` starts a linked message: neither is meant anywhere.
+    for (const [key, value] of [...zh, ...enLeaves]) expect(value, key).not.toMatch(/[|@]/)
   })
 })
 

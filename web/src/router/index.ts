@@ -35,8 +35,26 @@ const routes: RouteRecordRaw[] = [
       // 地图: no tab of its own. Everyone signed in may open it; the server returns only the
       // grids (and cameras) the user may see. Lazy, so Leaflet stays out of the main chunk.
       { path: 'map', name: 'map', component: () => import('../pages/MapPage.vue') },
-      { path: 'cases', name: 'cases', component: () => import('../pages/CasesPage.vue') },
-      { path: 'community', name: 'community', component: () => import('../pages/CommunityPage.vue') },
+      {
+        path: 'cases',
+        meta: { tab: 'cases' },
+        children: [
+          { path: '', name: 'cases', component: () => import('../pages/CasesPage.vue') },
+          { path: 'new', name: 'case-new', component: () => import('../pages/CaseReportPage.vue') },
+          { path: ':id', name: 'case-detail', component: () => import('../pages/CaseDetailPage.vue') },
+        ],
+      },
+      {
+        path: 'community',
+        meta: { tab: 'community' },
+        children: [
+          { path: '', name: 'community', component: () => import('../pages/CommunityPage.vue') },
+          { path: 'topics/new', name: 'community-topic-new', component: () => import('../pages/TopicFormPage.vue') },
+          { path: 'topics/:id', name: 'community-topic', component: () => import('../pages/TopicDetailPage.vue') },
+          { path: 'items/:id', name: 'community-item', component: () => import('../pages/ActionItemPage.vue') },
+          { path: 'notices/:id', name: 'community-notice', component: () => import('../pages/NoticePage.vue') },
+        ],
+      },
       { path: 'me', name: 'me', component: () => import('../pages/MePage.vue') },
       { path: 'no-access', name: 'no-access', component: () => import('../pages/NoAccessPage.vue') },
     ],

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest'
+import type { NotificationView } from '../api/types'
+import {
+  RECONNECT_MAX_MS,
+  lastId,
+  markReadUpTo,
+  mergeNotifications,
+  newestFirst,
+  notificationKindKey,
+  notificationsUrl,
+  parseSocketMessage,
+  reconnectDelay,
+  replaceNotifications,
+  unreadCount,
+} from './notifications'
+
+function n(id: number, read = false, title = `案件 ${id} 待核查，请处理`): NotificationView {
+  return { id, case_id: `case-${id}`, kind: 'act', title, created_at: '2026-12-05T01:57:16.209Z', read }
+}
+
+describe('merging notifications', () => {
+  it('keeps each id once, oldest first', () => {
+    const merged = mergeNotifications([n(3), n(1)], [n(2), n(3), n(5)])
+    expect(merged.map((x) => x.id)).toEqual([1, 2, 3, 5])
+  })
+
+  it('takes the newer copy but never un-reads', () => {
+    const merged = mergeNotifications([n(1, true), n(2)], [n(1, false, 'new title'), n(2, true)])
+    expect(merged).toEqual([n(1, true, 'new title'), n(2, true)])
+  })
+
+  it('replaces the list on resync, keeping what was marked read here', () => {
+    const fresh = [n(4), n(2), n(7)]
+    expect(replaceNotifications(fresh, 4).map((x) => [x.id, x.read])).toEqual([
+      [2, true],
+      [4, true],
+      [7, false],
+    ])
+  })
+
+  it('marks read up to an id, counts unread, finds the last id, sorts newest first', () => {
+    const items = [n(1), n(2), n(3, true), n(4)]
+    expect(unreadCount(items)).toBe(3)
+    const read = markReadUpTo(items, 2)
+    expect(read.map((x) => x.read)).toEqual([true, true, true, false])
+    expect(unreadCount(read)).toBe(1)
+    expect(items[0]!.read).toBe(false) // not mutated
+    expect(lastId(items)).toBe(4)
+    expect(lastId([])).toBe(0)
+    expect(newestFirst(items).map((x) => x.id)).toEqual([4, 3, 2, 1])
+  })
+})
+
+describe('socket messages', () => {
+  it('parses a pushed notification', () => {
+    const text = JSON.stringify(n(12, false, '案件 202612050005 已结案，请评价'))
+    expect(parseSocketMessage(text)).toEqual({ type: 'notification', item: n(12, false, '案件 202612050005 已结案，请评价') })
+  })
+
+  it('fills what a push may leave out', () => {
+    const msg = parseSocketMessage('{"id":3,"kind":"overdue","title":"案件 1 已超时（处置中）"}')
+    expect(msg?.type).toBe('notification')
+    if (msg?.type !== 'notification') return
+    expect([msg.item.case_id, msg.item.read, typeof msg.item.created_at]).toEqual([null, false, 'string'])
+  })
+
+  it('asks to catch up on a push without a stored id (the server may send id 0)', () => {
+    const pushed = JSON.stringify({ ...n(0, false, '案件 202612050005 已结案，请评价') })
+    expect(parseSocketMessage(pushed)).toEqual({ type: 'catch_up' })
+    expect(parseSocketMessage('{"id":-1,"kind":"act","title":"x"}')).toEqual({ type: 'catch_up' })
+  })
+
+  it('understands resync, and ignores anything else', () => {
+    expect(parseSocketMessage('{"kind":"resync"}')).toEqual({ type: 'resync' })
+    for (const bad of ['', 'not json', '42', 'null', '{"id":"7","kind":"act","title":"x"}', '{"id":1.5,"kind":"act","title":"x"}', '{"kind":"act"}']) {
+      expect(parseSocketMessage(bad), bad).toBeNull()
+    }
+    expect(parseSocketMessage(new ArrayBuffer(4))).toBeNull()
+  })
+})
+
+describe('reconnecting', () => {
+  it('backs off from 1 s, doubling, up to 30 s', () => {
+    const none = () => 0
+    expect([0, 1, 2, 3, 4, 5, 6, 50].map((a) => reconnectDelay(a, none))).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000])
+  })
+
+  it('adds at most 20 % jitter', () => {
+    expect(reconnectDelay(0, () => 1)).toBe(1200)
+    expect(reconnectDelay(10, () => 0.5)).toBe(RECONNECT_MAX_MS * 1.1)
+    expect(reconnectDelay(-3, () => 0)).toBe(1000)
+  })
+
+  it('connects to the page’s own origin', () => {
+    expect(notificationsUrl({ protocol: 'http:', host: '127.0.0.1:8080' })).toBe('ws://127.0.0.1:8080/api/v1/notifications.ws')
+    expect(notificationsUrl({ protocol: 'https:', host: 'grid.example.cn' })).toBe('wss://grid.example.cn/api/v1/notifications.ws')
+  })
+
+  it('names notification kinds', () => {
+    expect(notificationKindKey('act')).toBe('cases.notifications.kinds.act')
+    expect(notificationKindKey('warned')).toBe('cases.notifications.kinds.warned')
+    expect(notificationKindKey('overdue')).toBe('cases.notifications.kinds.overdue')
+    expect(notificationKindKey('mention')).toBe('cases.notifications.kinds.mention')
+    expect(notificationKindKey('other')).toBe('cases.notifications.kinds.act')
+  })
+})

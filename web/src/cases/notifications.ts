@@ -1,0 +1,111 @@
+// Notifications (待办提醒) as pure functions: merging what the list and the WebSocket bring,
+// unread counts, messages of the socket and the reconnect back-off. The store wires them up.
+import type { NotificationView } from '../api/types'
+
+/**
+ * Notifications by id, oldest first, each once. A newer copy replaces an older one, except that
+ * read stays read (a push or a stale list must not bring back a badge the user cleared).
+ */
+export function mergeNotifications(
+  existing: readonly NotificationView[],
+  incoming: readonly NotificationView[],
+): NotificationView[] {
+  const byId = new Map<number, NotificationView>()
+  for (const n of existing) byId.set(n.id, n)
+  for (const n of incoming) {
+    const old = byId.get(n.id)
+    byId.set(n.id, old ? { ...n, read: old.read || n.read } : n)
+  }
+  return [...byId.values()].sort((a, b) => a.id - b.id)
+}
+
+/**
+ * A fresh full list (after a resync) in place of the one held: what the user marked read here
+ * (up to `readUpTo`) stays read even if the list was read before the server recorded it.
+ */
+export function replaceNotifications(fresh: readonly NotificationView[], readUpTo: number): NotificationView[] {
+  return markReadUpTo(mergeNotifications([], fresh), readUpTo)
+}
+
+/** Everything up to `upTo` marked read. */
+export function markReadUpTo(items: readonly NotificationView[], upTo: number): NotificationView[] {
+  return items.map((n) => (n.id <= upTo && !n.read ? { ...n, read: true } : n))
+}
+
+export function unreadCount(items: readonly NotificationView[]): number {
+  return items.reduce((k, n) => (n.read ? k : k + 1), 0)
+}
+
+/** The highest id held (0 when none): where an incremental read (`after`) starts. */
+export function lastId(items: readonly NotificationView[]): number {
+  return items.reduce((m, n) => Math.max(m, n.id), 0)
+}
+
+/** Newest first, for showing. */
+export function newestFirst(items: readonly NotificationView[]): NotificationView[] {
+  return [...items].sort((a, b) => b.id - a.id)
+}
+
+export type SocketMessage =
+  | { type: 'notification'; item: NotificationView }
+  /** Something arrived, but not its stored id: read the list after the last id held. */
+  | { type: 'catch_up' }
+  | { type: 'resync' }
+
+/**
+ * One text message of the notifications WebSocket; null for anything unexpected. A push whose
+ * id is not a stored one (the server may push a notification with id 0, before the database
+ * numbered it) cannot be merged or marked read by id: it only says to catch up.
+ */
+export function parseSocketMessage(text: unknown): SocketMessage | null {
+  if (typeof text !== 'string') return null
+  let v: unknown
+  try {
+    v = JSON.parse(text)
+  } catch {
+    return null
+  }
+  if (typeof v !== 'object' || v === null) return null
+  const o = v as Record<string, unknown>
+  if (o.kind === 'resync') return { type: 'resync' }
+  if (typeof o.id !== 'number' || !Number.isInteger(o.id) || typeof o.kind !== 'string' || typeof o.title !== 'string') {
+    return null
+  }
+  if (o.id <= 0) return { type: 'catch_up' }
+  return {
+    type: 'notification',
+    item: {
+      id: o.id,
+      kind: o.kind,
+      title: o.title,
+      case_id: typeof o.case_id === 'string' ? o.case_id : null,
+      created_at: typeof o.created_at === 'string' ? o.created_at : new Date().toISOString(),
+      read: o.read === true,
+    },
+  }
+}
+
+export const RECONNECT_BASE_MS = 1000
+export const RECONNECT_MAX_MS = 30_000
+
+/**
+ * How long to wait before reconnect attempt `attempt` (0 for the first after a drop): doubling
+ * from 1 s up to 30 s, with up to 20 % jitter from `random` so clients do not return together.
+ */
+export function reconnectDelay(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** Math.max(0, Math.min(attempt, 16)))
+  return Math.round(base * (1 + 0.2 * Math.min(1, Math.max(0, random()))))
+}
+
+/** The notifications WebSocket on the page's own origin (the session cookie authenticates it). */
+export function notificationsUrl(location: { protocol: string; host: string }): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
+  return `${scheme}//${location.host}/api/v1/notifications.ws`
+}
+
+/** The i18n key of a notification kind (待办, 即将超时, 已超时, or 提到我 from the community chat). */
+export function notificationKindKey(kind: string): string {
+  return kind === 'warned' || kind === 'overdue' || kind === 'mention'
+    ? `cases.notifications.kinds.${kind}`
+    : 'cases.notifications.kinds.act'
+}
