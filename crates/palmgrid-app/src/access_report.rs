@@ -18,7 +18,10 @@ pub const MAX_REPORT_VIEWS: i64 = 100_000;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Viewer {
     pub ts_ms: i64,
+    /// The account's user name, as the audit log holds it.
     pub name: String,
+    /// The account's display name today (empty if the account is gone).
+    pub display_name: String,
     pub role: String,
     /// `live`, `playback` or `snapshot`.
     pub kind: String,
@@ -132,6 +135,7 @@ impl App {
                 ..Default::default()
             })
             .collect();
+        let mut display: std::collections::HashMap<String, String> = Default::default();
         let index: std::collections::HashMap<String, usize> =
             ids.iter().enumerate().map(|(i, id)| (format!("camera:{id}"), i)).collect();
         for e in entries {
@@ -149,7 +153,23 @@ impl App {
                 *a.by_case.entry(n.to_string()).or_default() += 1;
             }
             if let Some(v) = a.viewers.as_mut() {
-                v.push(Viewer { ts_ms: e.ts_ms, name: e.record.actor_name, role: e.record.actor_role, kind, purpose });
+                let display_name = match &e.record.actor_id {
+                    Some(id) if !display.contains_key(id) => {
+                        let n = self.store.user_by_id(id).await?.map(|u| u.display_name).unwrap_or_default();
+                        display.insert(id.clone(), n.clone());
+                        n
+                    }
+                    Some(id) => display[id].clone(),
+                    None => String::new(),
+                };
+                v.push(Viewer {
+                    ts_ms: e.ts_ms,
+                    name: e.record.actor_name,
+                    display_name,
+                    role: e.record.actor_role,
+                    kind,
+                    purpose,
+                });
             }
         }
         Ok(AccessReport { community: code.to_string(), from_ms, to_ms, cameras: out, truncated })

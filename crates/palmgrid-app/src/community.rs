@@ -359,12 +359,132 @@ impl App {
 
     /// Whether the session has chosen to be anonymous to neighbours.
     pub async fn is_anonymous(&self, s: &Session) -> Result<bool> {
-        Ok(self.store.anonymous_members(std::slice::from_ref(&s.user_id)).await?.contains(&s.user_id))
+        Ok(self.store.member_prefs(&s.user_id).await?.anonymous)
     }
 
-    /// Chooses whether to appear to neighbours under an alias instead of one's name.
-    pub async fn set_anonymous(&self, s: &Session, anonymous: bool) -> Result<()> {
-        Ok(self.store.set_anonymous(&s.user_id, anonymous, self.now_ms()).await?)
+    /// The session's choices about community spaces.
+    pub async fn community_prefs(&self, s: &Session) -> Result<palmgrid_store::MemberPrefsRow> {
+        Ok(self.store.member_prefs(&s.user_id).await?)
+    }
+
+    /// Sets the session's choices: anonymity to neighbours, quiet hours (`HH:MM` local, both
+    /// or neither) and digests (`off`, `daily`, `weekly`). Turning digests on starts counting
+    /// news from now.
+    pub async fn set_community_prefs(
+        &self,
+        s: &Session,
+        anonymous: bool,
+        quiet: Option<(&str, &str)>,
+        digest: &str,
+    ) -> Result<palmgrid_store::MemberPrefsRow> {
+        use palmgrid_domain::community::{Digest, parse_hhmm};
+        let quiet = match quiet {
+            Some((from, to)) => {
+                let bad = || AppError::Validation("quiet hours are HH:MM to HH:MM (local time)".into());
+                Some((parse_hhmm(from).ok_or_else(bad)?, parse_hhmm(to).ok_or_else(bad)?))
+            }
+            None => None,
+        };
+        let freq =
+            Digest::parse(digest).ok_or_else(|| AppError::Validation("digest is off, daily or weekly".into()))?;
+        let old = self.store.member_prefs(&s.user_id).await?;
+        let now = self.now_ms();
+        let row = palmgrid_store::MemberPrefsRow {
+            user_id: s.user_id.clone(),
+            anonymous,
+            quiet_from_min: quiet.map(|q| q.0),
+            quiet_to_min: quiet.map(|q| q.1),
+            digest: freq.as_str().into(),
+            last_digest_ms: if old.digest == "off" && freq != Digest::Off { Some(now) } else { old.last_digest_ms },
+        };
+        self.store.set_member_prefs(&row, now).await?;
+        Ok(row)
+    }
+
+    /// Whether a notification for `user_id` may be pushed live now, or waits outside the
+    /// member's quiet hours (it is stored either way and shows when the app is opened).
+    pub async fn may_push(&self, user_id: &str) -> Result<bool> {
+        let p = self.store.member_prefs(user_id).await?;
+        Ok(match (p.quiet_from_min, p.quiet_to_min) {
+            (Some(f), Some(t)) => !palmgrid_domain::community::in_quiet_hours(self.now_ms(), f, t),
+            _ => true,
+        })
+    }
+
+    /// Sends every digest that is due: per community of the member, the notices for them,
+    /// new topics and action items with progress since the last digest; nothing when there
+    /// is no news. Returns how many went out.
+    pub async fn send_digests(&self) -> Result<usize> {
+        use palmgrid_domain::community::{Digest, digest_slot};
+        let now = self.now_ms();
+        let regions = self.store.list_regions().await?;
+        let by_id: std::collections::HashMap<&str, &RegionRow> = regions.iter().map(|r| (r.id.as_str(), r)).collect();
+        let mut sent = 0;
+        for p in self.store.digest_subscribers().await? {
+            let Some(freq) = Digest::parse(&p.digest) else { continue };
+            let Some(slot) = digest_slot(freq, now) else { continue };
+            if p.last_digest_ms.is_some_and(|l| l >= slot) {
+                continue;
+            }
+            let since = p.last_digest_ms.unwrap_or(slot - 86_400_000);
+            // The member's communities, and the grids their scope lies in.
+            let mut parts = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for m in self.store.memberships_of(&p.user_id).await? {
+                let Some(region) = m.region_id.as_deref().and_then(|id| by_id.get(id)) else { continue };
+                let community = match region.level.as_str() {
+                    "community" => *region,
+                    "grid" => match region.parent_id.as_deref().and_then(|id| by_id.get(id)) {
+                        Some(c) => *c,
+                        None => continue,
+                    },
+                    _ => continue,
+                };
+                if !seen.insert(community.id.clone()) {
+                    continue;
+                }
+                let (notices, topics, items) = self.store.community_news(&community.id, since).await?;
+                let notices = notices.iter().filter(|t| **t == community.id || **t == region.id).count();
+                let mut news = Vec::new();
+                if notices > 0 {
+                    news.push(format!("{notices} 条新公告"));
+                }
+                if topics > 0 {
+                    news.push(format!("{topics} 个新议题"));
+                }
+                if items > 0 {
+                    news.push(format!("{items} 项事项有进展"));
+                }
+                if !news.is_empty() {
+                    parts.push(format!("{}：{}", community.name, news.join("，")));
+                }
+            }
+            // Only one process sends a given digest.
+            if !self.store.mark_digest_sent(&p.user_id, p.last_digest_ms, now).await? || parts.is_empty() {
+                continue;
+            }
+            let title =
+                format!("{}｜{}", if freq == Digest::Weekly { "社区周报" } else { "社区日报" }, parts.join("；"));
+            let note = palmgrid_store::NotificationRow {
+                id: 0,
+                user_id: p.user_id.clone(),
+                case_id: None,
+                kind: "digest".into(),
+                title,
+                created_ms: now,
+                read_ms: None,
+            };
+            let ids = self
+                .store
+                .write_case(&palmgrid_store::CaseWrite {
+                    notifications: std::slice::from_ref(&note),
+                    ..Default::default()
+                })
+                .await?;
+            self.notifier.send(vec![note], ids);
+            sent += 1;
+        }
+        Ok(sent)
     }
 
     /// A comment (members who take part, and the staff running the space) while the topic

@@ -248,6 +248,76 @@ pub fn service_step(state: &str, step: &str, handler: bool, requester: bool) -> 
     })
 }
 
+/// China Standard Time is UTC+8 all year.
+const CST_OFFSET_MS: i64 = 8 * 3_600_000;
+const DAY_MS: i64 = 86_400_000;
+/// Digests go out at 20:00 local time: daily every day, weekly on Sundays.
+pub const DIGEST_MINUTE: i64 = 20 * 60;
+
+/// Parses a local time of day `HH:MM` into minutes after midnight.
+pub fn parse_hhmm(s: &str) -> Option<i64> {
+    let (h, m) = s.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+    ((0..24).contains(&h) && (0..60).contains(&m)).then_some(h * 60 + m)
+}
+
+/// Whether `now_ms` lies in quiet hours from `from_min` to `to_min` (minutes after local
+/// midnight; the range may wrap past midnight; equal ends mean no quiet hours).
+pub fn in_quiet_hours(now_ms: i64, from_min: i64, to_min: i64) -> bool {
+    let minute = (now_ms + CST_OFFSET_MS).rem_euclid(DAY_MS) / 60_000;
+    match from_min.cmp(&to_min) {
+        std::cmp::Ordering::Equal => false,
+        std::cmp::Ordering::Less => (from_min..to_min).contains(&minute),
+        std::cmp::Ordering::Greater => minute >= from_min || minute < to_min,
+    }
+}
+
+/// How often a member gets a digest of the community instead of a message per item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Digest {
+    Off,
+    Daily,
+    Weekly,
+}
+
+impl Digest {
+    pub fn parse(s: &str) -> Option<Digest> {
+        match s {
+            "off" => Some(Digest::Off),
+            "daily" => Some(Digest::Daily),
+            "weekly" => Some(Digest::Weekly),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Digest::Off => "off",
+            Digest::Daily => "daily",
+            Digest::Weekly => "weekly",
+        }
+    }
+}
+
+/// The latest digest time at or before `now_ms` (20:00 local; for weekly, on a Sunday), or
+/// `None` when digests are off. A digest is due when the last one went out before it.
+pub fn digest_slot(freq: Digest, now_ms: i64) -> Option<i64> {
+    let local = now_ms + CST_OFFSET_MS;
+    let mut day = local.div_euclid(DAY_MS);
+    if local.rem_euclid(DAY_MS) < DIGEST_MINUTE * 60_000 {
+        day -= 1;
+    }
+    match freq {
+        Digest::Off => return None,
+        Digest::Daily => {}
+        // Day 0 (1970-01-01) was a Thursday: Monday = 0 … Sunday = 6 is (day + 3) mod 7.
+        Digest::Weekly => day -= ((day + 3).rem_euclid(7) + 1) % 7,
+    }
+    Some(day * DAY_MS + DIGEST_MINUTE * 60_000 - CST_OFFSET_MS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -352,5 +422,36 @@ mod tests {
         assert_eq!(service_step("accepted", "cancel", true, false), None, "only the requester cancels");
         assert_eq!(service_step("accepted", "cancel", false, true), Some("cancelled"));
         assert_eq!(service_step("cancelled", "accept", true, false), None);
+    }
+
+    #[test]
+    fn quiet_hours_wrap_past_midnight_in_china_time() {
+        // 2026-12-05 23:30 and 07:30 and 12:00 at UTC+8.
+        let at = |h: i64, m: i64| {
+            crate::calendar::parse_day("2026-12-05").unwrap() * DAY_MS + (h * 60 + m) * 60_000 - CST_OFFSET_MS
+        };
+        let (from, to) = (parse_hhmm("22:00").unwrap(), parse_hhmm("07:00").unwrap());
+        assert!(in_quiet_hours(at(23, 30), from, to));
+        assert!(in_quiet_hours(at(6, 59), from, to));
+        assert!(!in_quiet_hours(at(7, 0), from, to));
+        assert!(!in_quiet_hours(at(12, 0), from, to));
+        assert!(in_quiet_hours(at(12, 0), parse_hhmm("12:00").unwrap(), parse_hhmm("14:00").unwrap()));
+        assert!(!in_quiet_hours(at(12, 0), from, from), "equal ends: none");
+        assert_eq!(parse_hhmm("24:00"), None);
+        assert_eq!(parse_hhmm("7:00"), None);
+    }
+
+    #[test]
+    fn digests_are_due_at_eight_in_the_evening_and_weekly_on_sundays() {
+        let day = |d: &str| crate::calendar::parse_day(d).unwrap();
+        let at = |d: &str, h: i64| day(d) * DAY_MS + h * 3_600_000 - CST_OFFSET_MS;
+        // Saturday 2026-12-05: before 20:00 the slot is Friday's, after it Saturday's.
+        assert_eq!(digest_slot(Digest::Daily, at("2026-12-05", 19)), Some(at("2026-12-04", 20)));
+        assert_eq!(digest_slot(Digest::Daily, at("2026-12-05", 21)), Some(at("2026-12-05", 20)));
+        // Weekly: the last Sunday 20:00 (2026-11-29), until Sunday 2026-12-06 20:00.
+        assert_eq!(digest_slot(Digest::Weekly, at("2026-12-05", 21)), Some(at("2026-11-29", 20)));
+        assert_eq!(digest_slot(Digest::Weekly, at("2026-12-06", 19)), Some(at("2026-11-29", 20)));
+        assert_eq!(digest_slot(Digest::Weekly, at("2026-12-06", 20)), Some(at("2026-12-06", 20)));
+        assert_eq!(digest_slot(Digest::Off, at("2026-12-06", 20)), None);
     }
 }

@@ -190,19 +190,97 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
-    /// Records whether a member is anonymous to neighbours.
-    pub async fn set_anonymous(&self, user_id: &str, anonymous: bool, now_ms: i64) -> Result<()> {
-        on_pool!(self, |p| sqlx::query(
-            "INSERT INTO member_prefs (user_id, anonymous, updated_ms) VALUES ($1, $2, $3) \
-             ON CONFLICT (user_id) DO UPDATE SET anonymous = excluded.anonymous, updated_ms = excluded.updated_ms"
+    /// A member's preferences (defaults when never set).
+    pub async fn member_prefs(&self, user_id: &str) -> Result<MemberPrefsRow> {
+        let row: Option<MemberPrefsRow> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT user_id, anonymous, quiet_from_min, quiet_to_min, digest, last_digest_ms FROM member_prefs \
+             WHERE user_id = $1"
         )
         .bind(user_id)
-        .bind(anonymous)
+        .fetch_optional(p)
+        .await?);
+        Ok(row.unwrap_or(MemberPrefsRow {
+            user_id: user_id.into(),
+            anonymous: false,
+            quiet_from_min: None,
+            quiet_to_min: None,
+            digest: "off".into(),
+            last_digest_ms: None,
+        }))
+    }
+
+    /// Saves a member's preferences.
+    pub async fn set_member_prefs(&self, p: &MemberPrefsRow, now_ms: i64) -> Result<()> {
+        on_pool!(self, |pool| sqlx::query(
+            "INSERT INTO member_prefs (user_id, anonymous, quiet_from_min, quiet_to_min, digest, last_digest_ms, \
+             updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id) DO UPDATE SET \
+             anonymous = excluded.anonymous, quiet_from_min = excluded.quiet_from_min, \
+             quiet_to_min = excluded.quiet_to_min, digest = excluded.digest, \
+             last_digest_ms = excluded.last_digest_ms, updated_ms = excluded.updated_ms"
+        )
+        .bind(&p.user_id)
+        .bind(p.anonymous)
+        .bind(p.quiet_from_min)
+        .bind(p.quiet_to_min)
+        .bind(&p.digest)
+        .bind(p.last_digest_ms)
         .bind(now_ms)
-        .execute(p)
+        .execute(pool)
         .await?
         .rows_affected());
         Ok(())
+    }
+
+    /// Members who asked for digests.
+    pub async fn digest_subscribers(&self) -> Result<Vec<MemberPrefsRow>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT user_id, anonymous, quiet_from_min, quiet_to_min, digest, last_digest_ms FROM member_prefs \
+             WHERE digest <> 'off' ORDER BY user_id"
+        )
+        .fetch_all(p)
+        .await?))
+    }
+
+    /// Notes that a digest went out, unless another did meanwhile. Returns whether this one counts.
+    pub async fn mark_digest_sent(&self, user_id: &str, last: Option<i64>, now_ms: i64) -> Result<bool> {
+        let n = on_pool!(self, |p| sqlx::query(
+            "UPDATE member_prefs SET last_digest_ms = $1 WHERE user_id = $2 \
+             AND (last_digest_ms = $3 OR (last_digest_ms IS NULL AND $3 IS NULL))"
+        )
+        .bind(now_ms)
+        .bind(user_id)
+        .bind(last)
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(n == 1)
+    }
+
+    /// Notices, topics and action items of a community that are new (or, for items, updated)
+    /// since `since_ms`: (notice target ids, topics, items).
+    pub async fn community_news(&self, community_id: &str, since_ms: i64) -> Result<(Vec<String>, i64, i64)> {
+        let notices: Vec<String> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT target_id FROM notices WHERE community_id = $1 AND created_ms > $2"
+        )
+        .bind(community_id)
+        .bind(since_ms)
+        .fetch_all(p)
+        .await?);
+        let topics: i64 = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM topics WHERE community_id = $1 AND created_ms > $2"
+        )
+        .bind(community_id)
+        .bind(since_ms)
+        .fetch_one(p)
+        .await?);
+        let items: i64 = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM action_items WHERE community_id = $1 AND updated_ms > $2"
+        )
+        .bind(community_id)
+        .bind(since_ms)
+        .fetch_one(p)
+        .await?);
+        Ok((notices, topics, items))
     }
 
     pub async fn insert_comment(&self, c: &CommentRow) -> Result<()> {
@@ -595,6 +673,19 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// A member's choices about community spaces.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MemberPrefsRow {
+    pub user_id: String,
+    pub anonymous: bool,
+    /// Quiet hours, local minutes after midnight (both or neither).
+    pub quiet_from_min: Option<i64>,
+    pub quiet_to_min: Option<i64>,
+    /// `off`, `daily` or `weekly`.
+    pub digest: String,
+    pub last_digest_ms: Option<i64>,
 }
 
 /// A member of a community space: who, in which role, over which region.

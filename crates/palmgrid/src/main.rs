@@ -265,6 +265,11 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
                     Err(e) => tracing::error!(error = %e, "case timers failed"),
                 }
                 if n.is_multiple_of(12) {
+                    match app.send_digests().await {
+                        Ok(0) => {}
+                        Ok(sent) => tracing::info!(sent, "community digests"),
+                        Err(e) => tracing::error!(error = %e, "community digests failed"),
+                    }
                     if let Err(e) = app.store.purge_sessions(app.now_ms()).await {
                         tracing::warn!(error = %e, "purging sessions failed");
                     }

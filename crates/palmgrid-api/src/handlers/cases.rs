@@ -570,18 +570,20 @@ pub async fn notifications_ws(
         ws.map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "websocket_required", "open this URL as a WebSocket"))?;
     let rx = state.app.notifier.subscribe();
     let user = a.session.user_id.clone();
-    Ok(ws.on_upgrade(move |socket| push_notifications(socket, rx, user)))
+    Ok(ws.on_upgrade(move |socket| push_notifications(socket, state, rx, user)))
 }
 
 async fn push_notifications(
     mut socket: WebSocket,
+    state: ApiState,
     mut rx: tokio::sync::broadcast::Receiver<NotificationRow>,
     user: String,
 ) {
     loop {
         tokio::select! {
             n = rx.recv() => match n {
-                Ok(n) if n.user_id == user => {
+                // Inside the member's quiet hours nothing is pushed; the list shows it later.
+                Ok(n) if n.user_id == user && state.app.may_push(&user).await.unwrap_or(true) => {
                     let text = serde_json::to_string(&NotificationView::from(n)).unwrap_or_default();
                     if socket.send(Message::Text(text.into())).await.is_err() {
                         return;

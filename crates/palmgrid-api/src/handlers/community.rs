@@ -1167,7 +1167,9 @@ pub struct AccessReportQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ViewerView {
     pub at: String,
+    /// User name, as audited.
     pub name: String,
+    pub display_name: String,
     pub role: String,
     /// `live`, `playback` or `snapshot`.
     pub kind: String,
@@ -1246,6 +1248,7 @@ pub async fn camera_access(
                         .map(|v| ViewerView {
                             at: rfc3339(v.ts_ms),
                             name: v.name,
+                            display_name: v.display_name,
                             role: v.role,
                             kind: v.kind,
                             purpose: v.purpose,
@@ -1337,16 +1340,44 @@ pub struct CommunityPrefsView {
     /// Appear to neighbours under an alias (邻居 XXXX); the committee and officers always see
     /// the name.
     pub anonymous: bool,
+    /// Quiet hours, local time `HH:MM` (both or neither): notifications wait, unpushed.
+    #[serde(default)]
+    pub quiet_from: Option<String>,
+    #[serde(default)]
+    pub quiet_to: Option<String>,
+    /// `off` (default), `daily` (20:00) or `weekly` (Sundays 20:00): a digest of the
+    /// community's new notices, topics and action-item progress.
+    #[serde(default = "digest_off")]
+    pub digest: String,
+}
+
+fn digest_off() -> String {
+    "off".into()
+}
+
+fn hhmm(min: Option<i64>) -> Option<String> {
+    min.map(|m| format!("{:02}:{:02}", m / 60, m % 60))
+}
+
+impl From<palmgrid_store::MemberPrefsRow> for CommunityPrefsView {
+    fn from(p: palmgrid_store::MemberPrefsRow) -> Self {
+        CommunityPrefsView {
+            anonymous: p.anonymous,
+            quiet_from: hhmm(p.quiet_from_min),
+            quiet_to: hhmm(p.quiet_to_min),
+            digest: p.digest,
+        }
+    }
 }
 
 /// The caller's choices about community spaces.
 #[utoipa::path(operation_id = "get_community_prefs", get, path = "/api/v1/me/community-prefs", tag = "community",
     responses((status = 200, body = CommunityPrefsView), (status = 401, body = ErrorBody)))]
 pub async fn get_prefs(State(state): State<ApiState>, a: Authed) -> ApiResult<Json<CommunityPrefsView>> {
-    Ok(Json(CommunityPrefsView { anonymous: state.app.is_anonymous(&a.session).await? }))
+    Ok(Json(state.app.community_prefs(&a.session).await?.into()))
 }
 
-/// Choose whether to be anonymous to neighbours.
+/// Set anonymity to neighbours, quiet hours and digests.
 #[utoipa::path(operation_id = "put_community_prefs", put, path = "/api/v1/me/community-prefs", tag = "community",
     request_body = CommunityPrefsView,
     responses((status = 200, body = CommunityPrefsView), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -1355,6 +1386,14 @@ pub async fn put_prefs(
     a: Authed,
     Json(r): Json<CommunityPrefsView>,
 ) -> ApiResult<Json<CommunityPrefsView>> {
-    state.app.set_anonymous(&a.session, r.anonymous).await?;
-    Ok(Json(CommunityPrefsView { anonymous: state.app.is_anonymous(&a.session).await? }))
+    let quiet = match (r.quiet_from.as_deref(), r.quiet_to.as_deref()) {
+        (Some(f), Some(t)) => Some((f, t)),
+        (None, None) => None,
+        _ => {
+            return Err(
+                palmgrid_app::AppError::Validation("give both ends of the quiet hours, or neither".into()).into()
+            );
+        }
+    };
+    Ok(Json(state.app.set_community_prefs(&a.session, r.anonymous, quiet, &r.digest).await?.into()))
 }

@@ -580,6 +580,7 @@ http_test!(the_camera_access_report_counts_views_by_role_purpose_and_case, with_
     let c = r["cameras"].as_array().unwrap().iter().find(|c| c["camera_id"] == cam.as_str()).unwrap().clone();
     let names: Vec<&str> = c["viewers"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["officer", "officer", "admin", "admin"]);
+    assert_eq!(c["viewers"][0]["display_name"], "网格员 李敏");
     assert_eq!(c["viewers"][1]["purpose"], format!("议题:{number}"));
     // A period before the views counts none; a non-member gets 404; a reversed period is refused.
     let (_, r) = t.call(Method::GET, &format!("{report}?to=2020-01-01T00:00:00Z"), Some(&tok["resident"]), None).await;
@@ -777,4 +778,51 @@ http_test!(service_requests_go_to_their_desk_are_handled_and_rated, demo_auth(),
         board["service_requests"],
         json!({"open": 0, "accepted": 0, "done": 1, "cancelled": 1, "rated": 1, "mean_rating": 4.0})
     );
+});
+
+http_test!(digests_gather_the_news_at_eight_and_quiet_hours_hold_pushes, demo_auth(), |t| {
+    let mut tok = std::collections::HashMap::new();
+    for u in ["officer", "resident", "secretary"] {
+        tok.insert(u, t.login(u).await);
+    }
+    let prefs = "/api/v1/me/community-prefs";
+    for bad in [
+        json!({"anonymous": false, "quiet_from": "22:00"}),
+        json!({"anonymous": false, "quiet_from": "25:00", "quiet_to": "07:00"}),
+        json!({"anonymous": false, "digest": "hourly"}),
+    ] {
+        assert_eq!(t.call(Method::PUT, prefs, Some(&tok["resident"]), Some(bad.clone())).await.0, 422, "{bad}");
+    }
+    // T0 is 16:00 in China.
+    let body = json!({"anonymous": false, "quiet_from": "22:00", "quiet_to": "07:00", "digest": "daily"});
+    let (s, p) = t.call(Method::PUT, prefs, Some(&tok["resident"]), Some(body.clone())).await;
+    assert_eq!((s.as_u16(), p), (200, body));
+    let resident_id = t.app.store.user_by_username("resident").await.unwrap().unwrap().id;
+    assert!(t.app.may_push(&resident_id).await.unwrap(), "16:00 is not quiet");
+
+    // News of the afternoon: a notice and a topic.
+    t.clock.advance_ms(60_000);
+    let notice = json!({"title": "周六停水", "body": "9:00–17:00 停水"});
+    assert_eq!(
+        t.call(Method::POST, "/api/v1/communities/430407001001/notices", Some(&tok["secretary"]), Some(notice)).await.0,
+        201
+    );
+    let topic = json!({"title": "加装电梯", "body": "征集意见"});
+    assert_eq!(
+        t.call(Method::POST, "/api/v1/communities/430407001001/topics", Some(&tok["officer"]), Some(topic)).await.0,
+        201
+    );
+    assert_eq!(t.app.send_digests().await.unwrap(), 0, "not yet 20:00");
+    t.clock.advance_ms(4 * 3_600_000);
+    assert_eq!(t.app.send_digests().await.unwrap(), 1);
+    assert_eq!(t.app.send_digests().await.unwrap(), 0, "one digest per evening");
+    let (_, n) = t.call(Method::GET, "/api/v1/notifications", Some(&tok["resident"]), None).await;
+    let titles: Vec<&str> = n["items"].as_array().unwrap().iter().filter_map(|i| i["title"].as_str()).collect();
+    assert!(titles.contains(&"社区日报｜牛角巷社区：1 条新公告，1 个新议题"), "{titles:?}");
+    // The next evening, with no news, nothing is sent.
+    t.clock.advance_ms(24 * 3_600_000);
+    assert_eq!(t.app.send_digests().await.unwrap(), 0);
+    // 22:30 is quiet: nothing is pushed live (the list still has everything).
+    t.clock.advance_ms(2 * 3_600_000 + 29 * 60_000);
+    assert!(!t.app.may_push(&resident_id).await.unwrap());
 });
