@@ -69,7 +69,7 @@ fn import_router() -> OpenApiRouter<ApiState> {
 }
 
 fn photo_router() -> OpenApiRouter<ApiState> {
-    OpenApiRouter::new().routes(routes!(cases::add_photo))
+    OpenApiRouter::new().routes(routes!(cases::add_photo)).routes(routes!(community::add_update_photo))
 }
 
 fn api_router() -> OpenApiRouter<ApiState> {
@@ -139,6 +139,8 @@ fn limited_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(community::decide))
         .routes(routes!(community::list_action_items, community::create_action_item))
         .routes(routes!(community::members))
+        .routes(routes!(community::volunteer, community::unvolunteer))
+        .routes(routes!(community::update_photo))
         .routes(routes!(service::kinds))
         .routes(routes!(service::list, service::file))
         .routes(routes!(service::get))

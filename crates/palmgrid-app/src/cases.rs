@@ -1018,6 +1018,7 @@ impl App {
                 title: title.clone(),
                 created_ms: now,
                 read_ms: None,
+                subject: None,
             })
             .collect())
     }
@@ -1072,6 +1073,7 @@ impl App {
                                 title: format!("案件 {} 已超时（{}）", row.number, state.zh_name()),
                                 created_ms: now,
                                 read_ms: None,
+                                subject: None,
                             })
                         });
                     }

@@ -64,6 +64,14 @@ pub struct BoardCase {
     pub rating: Option<i64>,
 }
 
+/// What an action item's page shows besides the item and its updates.
+#[derive(Debug, Clone, Default)]
+pub struct ItemExtras {
+    pub volunteers: Vec<String>,
+    pub i_volunteer: bool,
+    pub photos: std::collections::HashMap<String, String>,
+}
+
 /// A poll's options and its tally.
 pub type PollSummary = (Vec<String>, Tally);
 
@@ -473,6 +481,7 @@ impl App {
                 title,
                 created_ms: now,
                 read_ms: None,
+                subject: None,
             };
             let ids = self
                 .store
@@ -755,6 +764,59 @@ impl App {
         let (item, _) = self.readable_item(s, id).await?;
         let updates = self.store.action_updates(id).await?;
         Ok((item, updates))
+    }
+
+    /// Who volunteers for an item (as the reader may name them), whether the reader does, and
+    /// the SHA-256 of the photos on its updates by update id.
+    pub async fn action_item_extras(&self, s: &Session, item: &ActionItemRow) -> Result<ItemExtras> {
+        let code = self.code_of_region(&item.community_id).await?;
+        let staff = self.authorize(s, Action::ManageTopics, &Resource::Community(code)).is_ok();
+        let ids = self.store.volunteers(&item.id).await?;
+        let names = self.public_names(s, staff, &item.community_id, ids.iter().map(String::as_str)).await?;
+        Ok(ItemExtras {
+            i_volunteer: ids.contains(&s.user_id),
+            volunteers: ids.iter().map(|id| names.get(id).cloned().unwrap_or_default()).collect(),
+            photos: self.store.update_photo_hashes(&item.id).await?,
+        })
+    }
+
+    /// Signs up to help with an action item, or withdraws (members who take part).
+    pub async fn volunteer(&self, s: &Session, id: &str, join: bool) -> Result<()> {
+        let (item, code) = self.readable_item(s, id).await?;
+        self.authorize_community(s, Action::TakePart, &code)?;
+        if join {
+            if item.progress >= 100 {
+                return Err(AppError::Conflict("the item is done".into()));
+            }
+            self.store.add_volunteer(id, &s.user_id, self.now_ms()).await?;
+        } else {
+            self.store.remove_volunteer(id, &s.user_id).await?;
+        }
+        Ok(())
+    }
+
+    /// Puts a photo on one's own progress update (a checked JPEG, metadata removed; one per
+    /// update). Returns its SHA-256.
+    pub async fn add_update_photo(&self, s: &Session, update_id: &str, bytes: &[u8]) -> Result<String> {
+        let u = self.store.action_update(update_id).await?.ok_or(AppError::NotFound)?;
+        self.readable_item(s, &u.item_id).await?;
+        if u.author_id != s.user_id {
+            return Err(AppError::Forbidden);
+        }
+        if self.store.update_photo(update_id).await?.is_some() {
+            return Err(AppError::Conflict("the update has a photo already".into()));
+        }
+        let clean = crate::photo::clean_photo(bytes)?;
+        let sha = crate::cases::sha256_hex(&clean.bytes);
+        self.store.insert_update_photo(update_id, &clean.bytes, &sha, self.now_ms()).await?;
+        Ok(sha)
+    }
+
+    /// The photo of a progress update (members of the community).
+    pub async fn update_photo(&self, s: &Session, update_id: &str) -> Result<Vec<u8>> {
+        let u = self.store.action_update(update_id).await?.ok_or(AppError::NotFound)?;
+        self.readable_item(s, &u.item_id).await?;
+        self.store.update_photo(update_id).await?.ok_or(AppError::NotFound)
     }
 
     /// Progress on an action item, by its owner or the staff running the space.
@@ -1389,6 +1451,7 @@ impl App {
                     title: format!("{} 在社区群聊中提到了你", msg.alias.as_deref().unwrap_or(&s.display_name)),
                     created_ms: msg.created_ms,
                     read_ms: None,
+                    subject: Some(format!("community:{}", c.as_str())),
                 });
             }
         }

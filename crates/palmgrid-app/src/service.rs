@@ -98,7 +98,8 @@ impl App {
         };
         self.store.insert_service_request(&row).await?;
         let title = format!("新的{}请求：{}", kind_name(&row.kind), row.address);
-        self.tell_users(handlers.iter().map(String::as_str).filter(|u| *u != s.user_id), &title, now).await?;
+        let others = handlers.iter().map(String::as_str).filter(|u| *u != s.user_id);
+        self.tell_users(others, &row.id, &title, now).await?;
         self.service_view(s, row, &c).await
     }
 
@@ -111,7 +112,13 @@ impl App {
         Ok(self.store.members_under(c.as_str(), roles).await?.into_iter().map(|(id, _)| id).collect())
     }
 
-    async fn tell_users<'a>(&self, users: impl Iterator<Item = &'a str>, title: &str, now: i64) -> Result<()> {
+    async fn tell_users<'a>(
+        &self,
+        users: impl Iterator<Item = &'a str>,
+        request_id: &str,
+        title: &str,
+        now: i64,
+    ) -> Result<()> {
         let notes: Vec<NotificationRow> = users
             .map(|u| NotificationRow {
                 id: 0,
@@ -121,6 +128,7 @@ impl App {
                 title: title.to_string(),
                 created_ms: now,
                 read_ms: None,
+                subject: Some(format!("service_request:{request_id}")),
             })
             .collect();
         if !notes.is_empty() {
@@ -215,7 +223,7 @@ impl App {
                 "accepted" => format!("您的{}请求已受理", kind_name(&row.kind)),
                 _ => format!("您的{}请求已办结，请评价", kind_name(&row.kind)),
             };
-            self.tell_users(std::iter::once(row.requester_id.as_str()), &title, now).await?;
+            self.tell_users(std::iter::once(row.requester_id.as_str()), &row.id, &title, now).await?;
         }
         let row = self.store.service_request(id).await?.ok_or(AppError::NotFound)?;
         self.service_view(s, row, &c).await

@@ -126,6 +126,9 @@ pub struct NotificationRow {
     pub title: String,
     pub created_ms: i64,
     pub read_ms: Option<i64>,
+    /// What it is about besides a case, for the app to open: `service_request:<id>`,
+    /// `community:<code>`.
+    pub subject: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -199,8 +202,8 @@ impl Store {
         );
         let insert_hold = "INSERT INTO recording_holds (id, camera_id, start_ms, end_ms, owner, until_ms, created_ms) \
             VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        let insert_note = "INSERT INTO notifications (user_id, case_id, kind, title, created_ms, read_ms) \
-            VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+        let insert_note = "INSERT INTO notifications (user_id, case_id, kind, title, created_ms, read_ms, subject) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
         let mut ids = Vec::with_capacity(w.notifications.len());
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
@@ -311,6 +314,7 @@ impl Store {
                     .bind(&n.title)
                     .bind(n.created_ms)
                     .bind(n.read_ms)
+                    .bind(&n.subject)
                     .fetch_one(&mut *tx)
                     .await?;
                 ids.push(id);
@@ -541,7 +545,7 @@ impl Store {
     /// A user's notifications after `after_id`, oldest first.
     pub async fn notifications(&self, user_id: &str, after_id: i64, limit: i64) -> Result<Vec<NotificationRow>> {
         Ok(on_pool!(self, |p| sqlx::query_as(
-            "SELECT id, user_id, case_id, kind, title, created_ms, read_ms FROM notifications \
+            "SELECT id, user_id, case_id, kind, title, created_ms, read_ms, subject FROM notifications \
              WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3"
         )
         .bind(user_id)

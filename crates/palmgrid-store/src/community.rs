@@ -283,6 +283,85 @@ impl Store {
         Ok((notices, topics, items))
     }
 
+    /// Signs a member up to help with an action item (again is a no-op).
+    pub async fn add_volunteer(&self, item_id: &str, user_id: &str, now_ms: i64) -> Result<()> {
+        on_pool!(self, |p| sqlx::query(
+            "INSERT INTO action_volunteers (item_id, user_id, created_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (item_id, user_id) DO NOTHING"
+        )
+        .bind(item_id)
+        .bind(user_id)
+        .bind(now_ms)
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    pub async fn remove_volunteer(&self, item_id: &str, user_id: &str) -> Result<()> {
+        on_pool!(self, |p| sqlx::query("DELETE FROM action_volunteers WHERE item_id = $1 AND user_id = $2")
+            .bind(item_id)
+            .bind(user_id)
+            .execute(p)
+            .await?
+            .rows_affected());
+        Ok(())
+    }
+
+    /// Volunteers of an action item, in the order they signed up.
+    pub async fn volunteers(&self, item_id: &str) -> Result<Vec<String>> {
+        Ok(on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT user_id FROM action_volunteers WHERE item_id = $1 ORDER BY created_ms, user_id"
+        )
+        .bind(item_id)
+        .fetch_all(p)
+        .await?))
+    }
+
+    /// Attaches a photo to a progress update; an update has at most one.
+    pub async fn insert_update_photo(&self, update_id: &str, jpeg: &[u8], sha256: &str, now_ms: i64) -> Result<()> {
+        on_pool!(self, |p| sqlx::query(
+            "INSERT INTO action_update_photos (update_id, jpeg, sha256, created_ms) VALUES ($1, $2, $3, $4)"
+        )
+        .bind(update_id)
+        .bind(jpeg)
+        .bind(sha256)
+        .bind(now_ms)
+        .execute(p)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    pub async fn update_photo(&self, update_id: &str) -> Result<Option<Vec<u8>>> {
+        Ok(on_pool!(self, |p| sqlx::query_scalar("SELECT jpeg FROM action_update_photos WHERE update_id = $1")
+            .bind(update_id)
+            .fetch_optional(p)
+            .await?))
+    }
+
+    /// SHA-256 of the photos on an item's updates, by update id.
+    pub async fn update_photo_hashes(&self, item_id: &str) -> Result<std::collections::HashMap<String, String>> {
+        let rows: Vec<(String, String)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT f.update_id, f.sha256 FROM action_update_photos f JOIN action_updates u ON u.id = f.update_id \
+             WHERE u.item_id = $1"
+        )
+        .bind(item_id)
+        .fetch_all(p)
+        .await?);
+        Ok(rows.into_iter().collect())
+    }
+
+    /// One progress update.
+    pub async fn action_update(&self, id: &str) -> Result<Option<ActionUpdateRow>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT id, item_id, author_id, body, progress, created_ms FROM action_updates WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await?))
+    }
+
     pub async fn insert_comment(&self, c: &CommentRow) -> Result<()> {
         on_pool!(self, |p| sqlx::query(
             "INSERT INTO topic_comments (id, topic_id, parent_id, author_id, body, created_ms) \

@@ -495,11 +495,14 @@ pub async fn metrics(State(state): State<ApiState>, a: Authed, Query(q): Query<M
 pub struct NotificationView {
     pub id: i64,
     pub case_id: Option<String>,
-    /// `act`, `warned` or `overdue`.
+    /// `act`, `warned`, `overdue`, `mention`, `service_request` or `digest`.
     pub kind: String,
     pub title: String,
     pub created_at: String,
     pub read: bool,
+    /// What it is about besides a case, for the app to open: `service_request:<id>`,
+    /// `community:<code>` (a chat mention).
+    pub subject: Option<String>,
 }
 
 impl From<NotificationRow> for NotificationView {
@@ -511,6 +514,7 @@ impl From<NotificationRow> for NotificationView {
             title: n.title,
             created_at: rfc3339(n.created_ms),
             read: n.read_ms.is_some(),
+            subject: n.subject,
         }
     }
 }

@@ -198,17 +198,22 @@ impl ActionItemView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActionUpdateView {
+    pub id: String,
     pub body: String,
     pub progress: i64,
     pub author_id: String,
     pub author_name: String,
     pub created_at: String,
+    /// SHA-256 of the update's photo (`/api/v1/action-updates/{id}/photo.jpg`), if it has one.
+    pub photo_sha256: Option<String>,
 }
 
 impl ActionUpdateView {
     fn new(u: ActionUpdateRow, l: &Labels) -> Self {
         ActionUpdateView {
             author_name: l.user(&u.author_id),
+            photo_sha256: None,
+            id: u.id,
             body: u.body,
             progress: u.progress,
             author_id: u.author_id,
@@ -221,6 +226,10 @@ impl ActionUpdateView {
 pub struct ActionItemDetailView {
     pub item: ActionItemView,
     pub updates: Vec<ActionUpdateView>,
+    /// Who signed up to help (anonymous members under their alias).
+    pub volunteers: Vec<String>,
+    /// The reader volunteers.
+    pub i_volunteer: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -538,9 +547,18 @@ pub async fn get_action_item(
     let mut users: Vec<&str> = updates.iter().map(|u| u.author_id.as_str()).collect();
     users.push(&item.owner_id);
     let l = labels(&state, &users, &[&item.community_id]).await?;
+    let extras = state.app.action_item_extras(&a.session, &item).await?;
     Ok(Json(ActionItemDetailView {
-        updates: updates.into_iter().map(|u| ActionUpdateView::new(u, &l)).collect(),
+        updates: updates
+            .into_iter()
+            .map(|u| {
+                let photo = extras.photos.get(&u.id).cloned();
+                ActionUpdateView { photo_sha256: photo, ..ActionUpdateView::new(u, &l) }
+            })
+            .collect(),
         item: ActionItemView::new(item, &l),
+        volunteers: extras.volunteers,
+        i_volunteer: extras.i_volunteer,
     }))
 }
 
@@ -1396,4 +1414,52 @@ pub async fn put_prefs(
         }
     };
     Ok(Json(state.app.set_community_prefs(&a.session, r.anonymous, quiet, &r.digest).await?.into()))
+}
+
+/// Sign up to help with an action item (members who take part).
+#[utoipa::path(operation_id = "volunteer", post, path = "/api/v1/action-items/{id}/volunteers", tag = "community",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Signed up"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn volunteer(State(state): State<ApiState>, a: Authed, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    state.app.volunteer(&a.session, &id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Withdraw as a volunteer.
+#[utoipa::path(operation_id = "unvolunteer", delete, path = "/api/v1/action-items/{id}/volunteers", tag = "community",
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Withdrawn"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unvolunteer(State(state): State<ApiState>, a: Authed, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    state.app.volunteer(&a.session, &id, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UpdatePhotoView {
+    pub sha256: String,
+}
+
+/// Put a photo on one's own progress update (JPEG, at most 8 MiB; metadata removed; one per update).
+#[utoipa::path(operation_id = "add_update_photo", post, path = "/api/v1/action-updates/{id}/photo", tag = "community",
+    params(("id" = String, Path)), request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    responses((status = 201, body = UpdatePhotoView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_update_photo(
+    State(state): State<ApiState>,
+    a: Authed,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<UpdatePhotoView>)> {
+    let sha256 = state.app.add_update_photo(&a.session, &id, &body).await?;
+    Ok((StatusCode::CREATED, Json(UpdatePhotoView { sha256 })))
+}
+
+/// The photo of a progress update.
+#[utoipa::path(operation_id = "update_photo", get, path = "/api/v1/action-updates/{id}/photo.jpg", tag = "community",
+    params(("id" = String, Path)),
+    responses((status = 200, content_type = "image/jpeg", description = "Photo"), (status = 404, body = ErrorBody)))]
+pub async fn update_photo(State(state): State<ApiState>, a: Authed, Path(id): Path<String>) -> ApiResult<Response> {
+    let jpeg = state.app.update_photo(&a.session, &id).await?;
+    Ok(([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response())
 }

@@ -705,7 +705,9 @@ http_test!(service_requests_go_to_their_desk_are_handled_and_rated, demo_auth(),
     let id = r["id"].as_str().unwrap().to_owned();
     // The property manager is told at once.
     let (_, n) = t.call(Method::GET, "/api/v1/notifications", Some(&tok["property"]), None).await;
-    assert!(n.to_string().contains("新的报修请求"), "{n}");
+    let note = n["items"].as_array().unwrap().iter().find(|i| i["kind"] == "service_request").unwrap().clone();
+    assert!(note["title"].as_str().unwrap().contains("新的报修请求"), "{n}");
+    assert_eq!(note["subject"], format!("service_request:{id}"), "the app opens the request from it");
     // A committee matter goes to the committee: the property manager does not see it.
     let (s, cert) = t
         .call(
@@ -825,4 +827,95 @@ http_test!(digests_gather_the_news_at_eight_and_quiet_hours_hold_pushes, demo_au
     // 22:30 is quiet: nothing is pushed live (the list still has everything).
     t.clock.advance_ms(2 * 3_600_000 + 29 * 60_000);
     assert!(!t.app.may_push(&resident_id).await.unwrap());
+});
+
+http_test!(volunteers_sign_up_and_progress_updates_carry_photos_without_metadata, demo_auth(), |t| {
+    let mut tok = std::collections::HashMap::new();
+    for u in ["officer", "resident", "property", "traffic"] {
+        tok.insert(u, t.login(u).await);
+    }
+    let property_id = t.app.store.user_by_username("property").await.unwrap().unwrap().id;
+    let (s, item) = t
+        .call(
+            Method::POST,
+            "/api/v1/communities/430407001001/action-items",
+            Some(&tok["officer"]),
+            Some(json!({"title": "清理楼道杂物", "owner_id": property_id})),
+        )
+        .await;
+    assert_eq!(s, 201, "{item}");
+    let id = item["id"].as_str().unwrap().to_owned();
+    let volunteers = format!("/api/v1/action-items/{id}/volunteers");
+    assert_eq!(t.call(Method::POST, &volunteers, Some(&tok["officer"]), None).await.0, 403, "staff run it");
+    assert_eq!(t.call(Method::POST, &volunteers, Some(&tok["traffic"]), None).await.0, 404);
+    assert_eq!(t.call(Method::POST, &volunteers, Some(&tok["resident"]), None).await.0, 204);
+    assert_eq!(t.call(Method::POST, &volunteers, Some(&tok["resident"]), None).await.0, 204, "again is a no-op");
+    let detail = |who: &'static str| {
+        let (t, tok, id) = (&t, &tok, &id);
+        async move { t.call(Method::GET, &format!("/api/v1/action-items/{id}"), Some(&tok[who]), None).await.1 }
+    };
+    let d = detail("resident").await;
+    assert_eq!((d["volunteers"].clone(), d["i_volunteer"].as_bool()), (json!(["居民 王芳"]), Some(true)));
+    assert_eq!(detail("property").await["i_volunteer"], false);
+
+    // The owner reports progress with a photo; its GPS position is gone.
+    let (s, _) = t
+        .call(
+            Method::POST,
+            &format!("/api/v1/action-items/{id}/updates"),
+            Some(&tok["property"]),
+            Some(json!({"body": "已清理一至三楼", "progress": 50})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let update = detail("property").await["updates"][0]["id"].as_str().unwrap().to_owned();
+    let photo = super::cases::photo_with_gps();
+    let upload = |who: &'static str, bytes: Vec<u8>| {
+        let (t, tok, update) = (&t, &tok, &update);
+        async move {
+            t.client
+                .post(format!("{}/api/v1/action-updates/{update}/photo", t.base))
+                .bearer_auth(&tok[who])
+                .header("content-type", "image/jpeg")
+                .header("x-palmgrid-client", "test")
+                .body(bytes)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(upload("resident", photo.clone()).await.status(), 403, "only its author");
+    assert_eq!(upload("property", b"GIF89a not a jpeg".to_vec()).await.status(), 422);
+    let r = upload("property", photo.clone()).await;
+    assert_eq!(r.status(), 201);
+    let sha = r.json::<Value>().await.unwrap()["sha256"].as_str().unwrap().to_owned();
+    assert_eq!(upload("property", photo.clone()).await.status(), 409, "one photo per update");
+    let got = t
+        .client
+        .get(format!("{}/api/v1/action-updates/{update}/photo.jpg", t.base))
+        .bearer_auth(&tok["resident"])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    let jpeg = got.bytes().await.unwrap();
+    assert_eq!(cases::sha256_hex(&jpeg), sha);
+    assert!(!jpeg.windows(4).any(|w| w == b"Exif"), "EXIF removed");
+    assert_eq!(detail("resident").await["updates"][0]["photo_sha256"], sha);
+    let other = format!("{}/api/v1/action-updates/{update}/photo.jpg", t.base);
+    assert_eq!(t.client.get(other).bearer_auth(&tok["traffic"]).send().await.unwrap().status(), 404);
+
+    // Withdrawing; a done item takes no new volunteers.
+    assert_eq!(t.call(Method::DELETE, &volunteers, Some(&tok["resident"]), None).await.0, 204);
+    assert_eq!(detail("resident").await["volunteers"], json!([]));
+    let (s, _) = t
+        .call(
+            Method::POST,
+            &format!("/api/v1/action-items/{id}/updates"),
+            Some(&tok["property"]),
+            Some(json!({"body": "全部清理完毕", "progress": 100})),
+        )
+        .await;
+    assert_eq!(s, 201);
+    assert_eq!(t.call(Method::POST, &volunteers, Some(&tok["resident"]), None).await.0, 409);
 });

@@ -477,6 +477,7 @@ both_backends!(cases_write_in_one_transaction_with_optimistic_versions, |s: Stor
         title: "请核实".into(),
         created_ms: 1_000,
         read_ms: None,
+        subject: Some("service_request:s1".into()),
     };
     s.write_case(&CaseWrite {
         case: Some(&c),
@@ -558,6 +559,7 @@ both_backends!(cases_write_in_one_transaction_with_optimistic_versions, |s: Stor
     // Notifications: read in order, marked read.
     let n = s.notifications("u1", 0, 10).await.unwrap();
     assert_eq!(n.iter().map(|n| n.title.as_str()).collect::<Vec<_>>(), vec!["请核实", "第二条"]);
+    assert_eq!(n[0].subject.as_deref(), Some("service_request:s1"));
     assert_eq!(s.notifications("u1", n[0].id, 10).await.unwrap().len(), 1);
     assert_eq!(s.mark_notifications_read("u1", n[0].id, 9).await.unwrap(), 1);
     assert_eq!(s.notifications("u1", 0, 10).await.unwrap()[0].read_ms, Some(9));
