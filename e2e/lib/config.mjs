@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url'
 
 export const E2E_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const REPO_DIR = resolve(E2E_DIR, '..')
-export const ARTIFACTS_DIR = resolve(E2E_DIR, 'artifacts')
+/** Screenshots and server logs: artifacts/ (or PALMGRID_E2E_ARTIFACTS, e.g. to keep another run's apart). */
+export const ARTIFACTS_DIR = resolve(E2E_DIR, process.env.PALMGRID_E2E_ARTIFACTS || 'artifacts')
 
 /** PALMGRID_BIN, default ../target/debug/palmgrid (relative to e2e/). */
 export const PALMGRID_BIN = resolve(E2E_DIR, process.env.PALMGRID_BIN || '../target/debug/palmgrid')

@@ -37,6 +37,8 @@ const DEMO_CASE = '垃圾桶旁堆放生活垃圾约两平方米'
 const OFFICER_CAMERAS = ['牛角巷北口', '牛角巷垃圾站']
 /** The demo property manager of 牛角巷社区, who carries out the decision. */
 const PROPERTY_NAME = '物业经理 吴敏'
+/** 我的 › 社区 as it starts: named, no quiet hours, no digest. */
+const PREFS_OFF = { anonymous: false, quiet_from: null, quiet_to: null, digest: 'off' }
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 // ---------------------------------------------------------------------------------------------
@@ -611,7 +613,7 @@ function backendSuite(backend, prepareDatabase) {
       const pp = property.page
       rp = resident.page
       // Named to everyone to begin with (a server reused through PALMGRID_E2E_URL may remember a choice).
-      assert.equal((await pageRequest(rp, 'PUT', '/api/v1/me/community-prefs', { anonymous: false })).status, 200)
+      assert.equal((await pageRequest(rp, 'PUT', '/api/v1/me/community-prefs', PREFS_OFF)).status, 200)
 
       // ---- a topic with the masked picture of 牛角巷北口 (the form itself is covered above) -----
       const cameras = await pageFetch(op, '/api/v1/cameras')
@@ -652,8 +654,9 @@ function backendSuite(backend, prepareDatabase) {
         await toggle.click()
         const saved = await put
         assert.equal(saved.status(), 200, await bodyText(saved))
-        assert.deepEqual(JSON.parse(saved.request().postData()), { anonymous: true })
-        assert.deepEqual(await saved.json(), { anonymous: true })
+        // The whole set goes with each change (a PUT without quiet hours or digest would reset them).
+        assert.deepEqual(JSON.parse(saved.request().postData()), { ...PREFS_OFF, anonymous: true })
+        assert.deepEqual(await saved.json(), { ...PREFS_OFF, anonymous: true })
         await rp.locator('[data-testid="anonymous-switch"][data-on="true"]').waitFor()
         await settle(rp)
         await resident.shot('community-resident', 'anonymous-on')
@@ -837,10 +840,280 @@ function backendSuite(backend, prepareDatabase) {
       for (const p of phones) p.assertClean(assert)
     } finally {
       // Named again for later tests and runs.
-      if (rp) await pageRequest(rp, 'PUT', '/api/v1/me/community-prefs', { anonymous: false }).catch(() => {})
+      if (rp) await pageRequest(rp, 'PUT', '/api/v1/me/community-prefs', PREFS_OFF).catch(() => {})
       for (const p of phones) await p.close().catch(() => {})
     }
   })
+  it('服务执行: a resident files a 报修, the property manager accepts and completes it, the resident rates it, and the board counts it', SLOW, async () => {
+    const phones = []
+    const tag = Date.now().toString(36)
+    const description = `楼道灯不亮，晚上回家看不见台阶（e2e ${tag}）`
+    const address = '牛角巷 3 栋 2 单元'
+    const reply = `已更换楼道灯泡，请查看（e2e ${tag}）`
+    try {
+      const resident = await phoneOf('resident')
+      const property = await phoneOf('property')
+      phones.push(resident, property)
+      const rp = resident.page
+      const pp = property.page
+      const before = (await pageFetch(rp, `/api/v1/communities/${COMMUNITY}/board`)).body.service_requests
+      assert.ok(before && typeof before.done === 'number', 'the board has service_requests')
+      const kinds = (await pageFetch(rp, '/api/v1/service-kinds')).body.items
+      assert.deepEqual(kinds.find((k) => k.key === 'repair'), { key: 'repair', name: '报修', desk: 'property' })
+
+      // ---- the resident files it from 社区 › 服务 ----------------------------------------------
+      let requestId
+      await withShotOnFailure(resident, dir, 'service-file', async () => {
+        await openCommunity(rp, 'service')
+        await rp.getByTestId('service-panel').waitFor()
+        // All seven parts of the 社区 tab fit side by side on the 390 px phone.
+        const tabs = await rp.getByTestId('community-tabs').locator('.van-tab').evaluateAll((els) =>
+          els.map((e) => {
+            const r = e.getBoundingClientRect()
+            return { text: e.innerText.trim(), left: r.left, right: r.right }
+          }),
+        )
+        assert.deepEqual(tabs.map((x) => x.text), ['动态', '公告', '聊天', '议事', '事项', '服务', '监督'])
+        assert.ok(tabs.every((x) => x.left >= 0 && x.right <= 390), JSON.stringify(tabs))
+        await rp.getByTestId('service-new').click()
+        await waitForPath(rp, '/community/service/new')
+        await rp.getByTestId('page-service-new').waitFor()
+        assert.equal(await rp.getByTestId('service-community').getAttribute('data-code'), COMMUNITY)
+        // The kinds under the desk each goes to: 报修 to 物业, 证明办理 to 居委会.
+        const propertyDesk = rp.locator('[data-testid="service-desk-group"][data-desk="property"]')
+        assert.ok((await propertyDesk.innerText()).includes('物业'))
+        const repair = propertyDesk.locator('[data-testid="service-kind"][data-kind="repair"]')
+        assert.equal((await repair.innerText()).trim(), '报修')
+        const committeeDesk = rp.locator('[data-testid="service-desk-group"][data-desk="committee"]')
+        assert.ok((await committeeDesk.innerText()).includes('居委会'))
+        assert.equal(await committeeDesk.locator('[data-testid="service-kind"][data-kind="certificate"]').count(), 1)
+        await repair.click()
+        await rp.locator('[data-testid="service-kind"][data-kind="repair"][data-selected="true"]').waitFor()
+        const goes = rp.getByTestId('service-goes-to')
+        await goes.waitFor()
+        assert.equal((await goes.innerText()).trim(), '“报修”将交由物业受理')
+        await rp.getByTestId('service-description').locator('textarea').fill(description)
+        await rp.getByTestId('service-address').locator('input').fill(address)
+        await rp.getByTestId('service-submit').scrollIntoViewIfNeeded()
+        await settle(rp)
+        await resident.shot('service-resident', 'form')
+        const filed = await clickAndPost(rp, rp.getByTestId('service-submit'), new RegExp(`^/api/v1/communities/${COMMUNITY}/service-requests$`))
+        assert.equal(filed.status(), 201, await bodyText(filed))
+        assert.deepEqual(JSON.parse(filed.request().postData()), { kind: 'repair', description, address })
+        const made = await filed.json()
+        requestId = made.id
+        assert.match(requestId, UUID)
+        assert.deepEqual([made.state, made.desk, made.mine, made.may_handle], ['open', 'property', true, false])
+        await waitForPath(rp, `/community/service/${requestId}`)
+        const header = rp.getByTestId('service-header')
+        await header.waitFor()
+        assert.equal(await header.getAttribute('data-state'), 'open')
+        assert.equal((await rp.getByTestId('service-state').innerText()).trim(), '待受理')
+        assert.equal((await rp.getByTestId('service-desk').innerText()).trim(), '物业')
+        await rp.getByTestId('service-cancel').waitFor()
+        assert.equal(await rp.getByTestId('service-accept').count(), 0, 'the requester does not accept')
+        await settle(rp)
+        await resident.shot('service-resident', 'filed')
+      })
+
+      // Staff run the desks and do not file.
+      const officerLogin = await fetch(`${baseUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...WEB },
+        body: JSON.stringify({ username: 'officer', password: DEMO_PASSWORD }),
+      })
+      assert.equal(officerLogin.status, 200)
+      const { token } = await officerLogin.json()
+      const refused = await fetch(`${baseUrl}/api/v1/communities/${COMMUNITY}/service-requests`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, ...WEB },
+        body: JSON.stringify({ kind: 'repair', description: 'x', address: 'y' }),
+      })
+      assert.equal(refused.status, 403, 'staff do not file service requests')
+
+      // ---- the property manager accepts it and marks it done with a reply ---------------------
+      await withShotOnFailure(property, dir, 'service-handle', async () => {
+        await openCommunity(pp, 'service')
+        const row = pp.locator(`[data-testid="service-item"][data-id="${requestId}"]`)
+        await row.waitFor()
+        assert.equal(await row.getAttribute('data-state'), 'open')
+        assert.equal(await row.getAttribute('data-waiting'), 'handle')
+        const text = await row.innerText()
+        assert.ok(text.includes('报修') && text.includes('楼道灯不亮') && text.includes('居民 王芳') && text.includes('待我处理'), text)
+        assert.equal(await pp.getByTestId('service-new').count(), 1, 'the property manager may file too')
+        await settle(pp)
+        await property.shot('service-property', 'list')
+        await row.click()
+        await waitForPath(pp, `/community/service/${requestId}`)
+        const header = pp.getByTestId('service-header')
+        await header.waitFor()
+        assert.equal(await header.getAttribute('data-may-handle'), 'true')
+        assert.equal(await pp.getByTestId('service-cancel').count(), 0, 'the desk does not cancel')
+        const accepted = await clickAndPost(pp, pp.getByTestId('service-accept'), new RegExp(`^/api/v1/service-requests/${requestId}/steps$`))
+        assert.equal(accepted.status(), 200, await bodyText(accepted))
+        assert.deepEqual(JSON.parse(accepted.request().postData()), { step: 'accept' })
+        await pp.locator('[data-testid="service-header"][data-state="accepted"]').waitFor()
+        assert.equal((await pp.getByTestId('service-handler').innerText()).includes('物业经理 吴敏'), true)
+        assert.equal(await pp.getByTestId('service-accept').count(), 0)
+
+        await pp.getByTestId('service-done').click()
+        const dialog = pp.getByTestId('service-done-dialog')
+        await dialog.waitFor()
+        await dialog.getByTestId('service-reply-input').locator('textarea').fill(reply)
+        await pp.waitForTimeout(400) // the sheet has slid in
+        await property.shot('service-property', 'done-dialog')
+        const done = await clickAndPost(pp, dialog.getByTestId('service-done-submit'), new RegExp(`^/api/v1/service-requests/${requestId}/steps$`))
+        assert.equal(done.status(), 200, await bodyText(done))
+        assert.deepEqual(JSON.parse(done.request().postData()), { step: 'done', reply })
+        await pp.locator('[data-testid="service-header"][data-state="done"]').waitFor()
+        assert.ok((await pp.getByTestId('service-reply').innerText()).includes(reply))
+        assert.equal(await pp.getByTestId('service-actions').count(), 0, 'nothing left to do')
+        await settle(pp)
+        await property.shot('service-property', 'done')
+      })
+
+      // ---- the resident is told (服务), opens it from the notification and rates it 5 stars ---
+      await withShotOnFailure(resident, dir, 'service-rate', async () => {
+        await rp.goto('/cases')
+        await rp.getByTestId('page-cases').waitFor()
+        await rp.getByTestId('notifications-open').click()
+        const note = rp.locator('[data-testid="notification-item"][data-kind="service_request"]').filter({ hasText: '您的报修请求已办结，请评价' })
+        await note.first().waitFor()
+        assert.ok((await note.first().innerText()).includes('服务'))
+        const told = rp.locator('[data-testid="notification-item"][data-kind="service_request"]').filter({ hasText: '您的报修请求已受理' })
+        assert.ok((await told.count()) >= 1, 'told when it was accepted too')
+        await rp.waitForTimeout(400) // the popup has slid in
+        await resident.shot('service-resident', 'notifications')
+        await note.first().click()
+        await waitForPath(rp, `/community/service/${requestId}`)
+        const header = rp.getByTestId('service-header')
+        await header.waitFor()
+        assert.equal(await header.getAttribute('data-state'), 'done')
+        assert.ok((await rp.getByTestId('service-reply').innerText()).includes(reply))
+        assert.equal(await rp.getByTestId('service-cancel').count(), 0, 'a done request is not cancelled')
+        const form = rp.getByTestId('service-rate-form')
+        await form.waitFor()
+        await form.locator('.van-rate__item').nth(4).click()
+        await rp.locator('[data-testid="service-rate"][data-value="5"]').waitFor()
+        await form.getByTestId('service-rate-comment').locator('textarea').fill('处理很及时，谢谢物业')
+        await rp.getByTestId('service-rate-submit').scrollIntoViewIfNeeded()
+        await settle(rp)
+        await resident.shot('service-resident', 'rate')
+        const rated = await clickAndPost(rp, rp.getByTestId('service-rate-submit'), new RegExp(`^/api/v1/service-requests/${requestId}/rating$`))
+        assert.equal(rated.status(), 200, await bodyText(rated))
+        assert.deepEqual(JSON.parse(rated.request().postData()), { rating: 5, comment: '处理很及时，谢谢物业' })
+        const shown = rp.getByTestId('service-rating')
+        await shown.waitFor()
+        assert.equal(await shown.getAttribute('data-rating'), '5')
+        assert.ok((await shown.innerText()).includes('处理很及时'))
+        assert.equal(await rp.getByTestId('service-rate-form').count(), 0, 'rated once')
+        await settle(rp)
+        await resident.shot('service-resident', 'rated')
+      })
+
+      // ---- 监督: the board counts it, with the mean rating ------------------------------------
+      await withShotOnFailure(resident, dir, 'service-board', async () => {
+        const board = responseTo(rp, 'GET', new RegExp(`^/api/v1/communities/${COMMUNITY}/board$`))
+        await openCommunity(rp, 'board')
+        const stats = (await (await board).json()).service_requests
+        assert.equal(stats.done, before.done + 1)
+        assert.equal(stats.rated, before.rated + 1)
+        const section = rp.getByTestId('board-service')
+        await section.waitFor()
+        assert.equal(await section.getAttribute('data-done'), String(stats.done))
+        assert.equal(await rp.getByTestId('board-service-done').getAttribute('data-count'), String(stats.done))
+        const mean = Math.round(stats.mean_rating * 10) / 10
+        assert.equal(await section.getAttribute('data-mean'), String(mean))
+        assert.equal((await rp.getByTestId('board-service-mean').innerText()).trim(), mean.toFixed(1))
+        if (before.done === 0 && before.rated === 0) {
+          // A fresh demo: this request alone.
+          assert.equal(await section.getAttribute('data-done'), '1')
+          assert.equal((await rp.getByTestId('board-service-mean').innerText()).trim(), '5.0')
+        }
+        const text = await section.innerText()
+        assert.ok(text.includes('已办结') && text.includes('满意度') && !text.includes('王芳'), text)
+        await section.evaluate((e) => e.scrollIntoView({ block: 'center' }))
+        await settle(rp)
+        await resident.shot('service-resident', 'board')
+      })
+
+      for (const p of phones) p.assertClean(assert)
+    } finally {
+      for (const p of phones) await p.close().catch(() => {})
+    }
+  })
+
+  it('我的: quiet hours 22:00–07:00 and a daily digest are kept after a reload', SLOW, async () => {
+    const phones = []
+    let rp
+    try {
+      const resident = await phoneOf('resident')
+      phones.push(resident)
+      rp = resident.page
+      assert.equal((await pageRequest(rp, 'PUT', '/api/v1/me/community-prefs', PREFS_OFF)).status, 200)
+      await withShotOnFailure(resident, dir, 'community-quiet-digest', async () => {
+        await rp.goto('/me')
+        await rp.getByTestId('page-me').waitFor()
+        const quiet = rp.getByTestId('me-quiet')
+        await quiet.waitFor()
+        assert.ok((await quiet.innerText()).includes('免打扰时段'))
+        await rp.locator('[data-testid="quiet-switch"][data-on="false"]:not(.van-switch--disabled)').waitFor()
+        assert.equal(await rp.getByTestId('quiet-from').count(), 0, 'no times while off')
+
+        // On: 22:00 to 07:00 the next morning, everything else kept.
+        let put = responseTo(rp, 'PUT', /^\/api\/v1\/me\/community-prefs$/)
+        await rp.getByTestId('quiet-switch').click()
+        let saved = await put
+        assert.equal(saved.status(), 200, await bodyText(saved))
+        const quietOn = { ...PREFS_OFF, quiet_from: '22:00', quiet_to: '07:00' }
+        assert.deepEqual(JSON.parse(saved.request().postData()), quietOn)
+        assert.deepEqual(await saved.json(), quietOn)
+        await rp.locator('[data-testid="quiet-switch"][data-on="true"]').waitFor()
+        assert.equal(await rp.getByTestId('quiet-from').getAttribute('data-value'), '22:00')
+        assert.ok((await rp.getByTestId('quiet-from').innerText()).includes('22:00'))
+        assert.ok((await rp.getByTestId('quiet-to').innerText()).includes('次日 07:00'))
+
+        // 社区摘要: 关闭 / 每日 20:00 / 每周日 20:00; pick 每日.
+        const digest = rp.getByTestId('me-digest')
+        const options = await digest.locator('[data-testid^="digest-"]').evaluateAll((els) => els.map((e) => e.innerText.trim()))
+        assert.deepEqual(options, ['关闭', '每日 20:00', '每周日 20:00'])
+        assert.equal(await digest.getAttribute('data-value'), 'off')
+        await settle(rp)
+        put = responseTo(rp, 'PUT', /^\/api\/v1\/me\/community-prefs$/)
+        await rp.getByTestId('digest-daily').click()
+        saved = await put
+        assert.equal(saved.status(), 200, await bodyText(saved))
+        assert.deepEqual(JSON.parse(saved.request().postData()), { ...quietOn, digest: 'daily' })
+        await rp.locator('[data-testid="me-digest"][data-value="daily"]').waitFor()
+        await digest.scrollIntoViewIfNeeded()
+        await settle(rp)
+        await resident.shot('community-resident', 'quiet-digest')
+
+        // The time picker opens on the current end.
+        await rp.getByTestId('quiet-to').click()
+        const picker = rp.locator('[data-testid="quiet-picker"][data-end="to"]')
+        await picker.waitFor()
+        await rp.waitForTimeout(400) // the sheet has slid in
+        await resident.shot('community-resident', 'quiet-picker')
+        await picker.locator('.van-picker__cancel').click()
+        await picker.waitFor({ state: 'hidden' })
+
+        // Kept by the server.
+        await rp.reload()
+        await rp.locator('[data-testid="quiet-switch"][data-on="true"]:not(.van-switch--disabled)').waitFor()
+        assert.equal(await rp.getByTestId('quiet-from').getAttribute('data-value'), '22:00')
+        assert.equal(await rp.getByTestId('quiet-to').getAttribute('data-value'), '07:00')
+        await rp.locator('[data-testid="me-digest"][data-value="daily"]').waitFor()
+        assert.equal(await rp.getByTestId('digest-daily').getAttribute('data-selected'), 'true')
+        assert.deepEqual((await pageFetch(rp, '/api/v1/me/community-prefs')).body, { ...quietOn, digest: 'daily' })
+      })
+      for (const p of phones) p.assertClean(assert)
+    } finally {
+      if (rp) await pageRequest(rp, 'PUT', '/api/v1/me/community-prefs', PREFS_OFF).catch(() => {})
+      for (const p of phones) await p.close().catch(() => {})
+    }
+  })
+
 }
 
 onBothBackends('community e2e, ', 'community', backendSuite)

@@ -24,6 +24,12 @@ import type {
   PollRequest,
   ProgressRequest,
   ReceiptsView,
+  ServiceKindList,
+  ServiceRatingBody,
+  ServiceRequestBody,
+  ServiceRequestList,
+  ServiceRequestView,
+  ServiceStepBody,
   TopicDetail,
   TopicList,
   TopicView,
@@ -249,6 +255,24 @@ export function createApi(options: ApiOptions = {}) {
     communityPrefs: (): Promise<CommunityPrefsView> => call(() => client.GET('/api/v1/me/community-prefs'), true),
     setCommunityPrefs: (body: CommunityPrefsView): Promise<CommunityPrefsView> =>
       call(() => client.PUT('/api/v1/me/community-prefs', { body }), true),
+
+    // 服务执行 (service requests: 报事报修)
+    /** The kinds of request and the desk each goes to (`property` 物业 or `committee` 居委会). */
+    serviceKinds: (): Promise<ServiceKindList> => call(() => client.GET('/api/v1/service-kinds'), true),
+    /** The community's requests the reader may see: their own, their desk's, or all for the staff. */
+    serviceRequests: (code: string): Promise<ServiceRequestList> =>
+      call(() => client.GET('/api/v1/communities/{code}/service-requests', { params: { path: { code } } }), true),
+    /** Files a request (residents, property, local units, social organisations; staff get 403). */
+    fileServiceRequest: (code: string, body: ServiceRequestBody): Promise<ServiceRequestView> =>
+      call(() => client.POST('/api/v1/communities/{code}/service-requests', { params: { path: { code } }, body }), true),
+    serviceRequest: (id: string): Promise<ServiceRequestView> =>
+      call(() => client.GET('/api/v1/service-requests/{id}', { params: { path: { id } } }), true),
+    /** `accept` or `done` (with a reply) by the desk, `cancel` by the requester; 409 when the state does not allow it. */
+    serviceStep: (id: string, body: ServiceStepBody): Promise<ServiceRequestView> =>
+      call(() => client.POST('/api/v1/service-requests/{id}/steps', { params: { path: { id } }, body }), true),
+    /** The requester rates a done request 1–5, once. */
+    rateServiceRequest: (id: string, body: ServiceRatingBody): Promise<ServiceRequestView> =>
+      call(() => client.POST('/api/v1/service-requests/{id}/rating', { params: { path: { id } }, body }), true),
     /** A camera's picture with its privacy regions filled (staff who may view the camera; audited with `purpose`). */
     maskedSnapshotUrl: (cameraId: string, purpose: string): string =>
       `${baseUrl}/api/v1/cameras/${encodeURIComponent(cameraId)}/masked.png?purpose=${encodeURIComponent(purpose)}`,

@@ -4,6 +4,7 @@ import {
   RECONNECT_MAX_MS,
   lastId,
   markReadUpTo,
+  digestParts,
   mergeNotifications,
   newestFirst,
   notificationKindKey,
@@ -101,6 +102,22 @@ describe('reconnecting', () => {
     expect(notificationKindKey('warned')).toBe('cases.notifications.kinds.warned')
     expect(notificationKindKey('overdue')).toBe('cases.notifications.kinds.overdue')
     expect(notificationKindKey('mention')).toBe('cases.notifications.kinds.mention')
+    expect(notificationKindKey('service_request')).toBe('cases.notifications.kinds.service_request')
+    expect(notificationKindKey('digest')).toBe('cases.notifications.kinds.digest')
     expect(notificationKindKey('other')).toBe('cases.notifications.kinds.act')
+  })
+})
+
+describe('digests', () => {
+  it('split into the headline and one line per community', () => {
+    expect(digestParts('社区日报｜牛角巷社区：1 条新公告，1 个新议题')).toEqual({
+      head: '社区日报',
+      lines: ['牛角巷社区：1 条新公告，1 个新议题'],
+    })
+    expect(digestParts('社区周报｜牛角巷社区：2 个新议题；杉木社区：1 项事项有进展')).toEqual({
+      head: '社区周报',
+      lines: ['牛角巷社区：2 个新议题', '杉木社区：1 项事项有进展'],
+    })
+    expect(digestParts('社区日报')).toEqual({ head: '社区日报', lines: [] })
   })
 })

@@ -103,9 +103,32 @@ export function notificationsUrl(location: { protocol: string; host: string }): 
   return `${scheme}//${location.host}/api/v1/notifications.ws`
 }
 
-/** The i18n key of a notification kind (待办, 即将超时, 已超时, or 提到我 from the community chat). */
+/** Notification kinds with a name of their own; anything else is shown as 待办. */
+export const NOTIFICATION_KINDS = ['act', 'warned', 'overdue', 'mention', 'service_request', 'digest'] as const
+
+/**
+ * The i18n key of a notification kind: 待办, 即将超时, 已超时, 提到我 (the community chat), 服务 (a
+ * service request filed to the reader's desk, or the reader's own accepted or done) or 摘要 (the
+ * daily or weekly community digest).
+ */
 export function notificationKindKey(kind: string): string {
-  return kind === 'warned' || kind === 'overdue' || kind === 'mention'
+  return (NOTIFICATION_KINDS as readonly string[]).includes(kind)
     ? `cases.notifications.kinds.${kind}`
     : 'cases.notifications.kinds.act'
+}
+
+/**
+ * A digest's title in parts: the headline (社区日报, 社区周报) and one line per community
+ * ("牛角巷社区：1 条新公告，1 个新议题"). The server writes `headline｜community：news；community：news`;
+ * a title without the bar is all headline.
+ */
+export function digestParts(title: string): { head: string; lines: string[] } {
+  const bar = title.indexOf('｜')
+  if (bar < 0) return { head: title.trim(), lines: [] }
+  const lines = title
+    .slice(bar + 1)
+    .split('；')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+  return { head: title.slice(0, bar).trim(), lines }
 }

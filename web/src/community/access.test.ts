@@ -88,7 +88,7 @@ describe('camera-access report', () => {
   })
 
   it('lists who viewed newest first (auditors only)', () => {
-    const v = (at: string, name: string): ViewerView => ({ at, name, role: 'grid_officer', kind: 'live', purpose: '日常巡查' })
+    const v = (at: string, name: string): ViewerView => ({ at, name, display_name: `网格员 ${name}`, role: 'grid_officer', kind: 'live', purpose: '日常巡查' })
     expect(viewersNewestFirst([v('2026-12-05T09:00:00+08:00', 'a'), v('2026-12-05T10:00:00+08:00', 'b')]).map((x) => x.name)).toEqual(['b', 'a'])
     expect(viewersNewestFirst(null)).toEqual([])
   })

@@ -356,11 +356,12 @@ export function topicsIn(topics: readonly TopicView[], phase: string): TopicView
 
 // --- errors --------------------------------------------------------------------------------
 
-export type ConflictContext = 'vote' | 'decide' | 'comment' | 'other'
+export type ConflictContext = 'vote' | 'decide' | 'comment' | 'service' | 'other'
 
 /**
  * The message of a failed community call. A 409 means different things here than for a case:
- * the vote has ended or was cast already, the decision waits for the poll, comments are closed.
+ * the vote has ended or was cast already, the decision waits for the poll, comments are closed,
+ * a service request has moved on (another step came first, or it was rated already).
  */
 export function communityError(e: unknown, context: ConflictContext = 'other'): { key: string; params: Record<string, string> } {
   if (e instanceof ApiError && e.status === 409) {

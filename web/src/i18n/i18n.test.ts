@@ -5,6 +5,8 @@ import { DEFAULT_LOCALE, LOCALE_STORAGE_KEY, loadLocale, saveLocale } from './lo
 import { TAB_KEYS } from '../tabs'
 import { KNOWN_ERROR_CODES } from '../api/errors'
 import { CASE_ACTIONS, CASE_STATES } from '../cases/workflow'
+import { NOTIFICATION_KINDS } from '../cases/notifications'
+import { SERVICE_DESKS, SERVICE_FILTERS, SERVICE_STATES } from '../community/service'
 
 type Tree = { [k: string]: string | Tree }
 
@@ -87,6 +89,17 @@ describe('i18n messages', () => {
     expect([zhCN.community.access.last7, zhCN.community.access.last30]).toEqual(['近7天', '近30天'])
     expect(zhCN.video.purposes).toEqual({ patrol: '日常巡查', incident: '事件核查', evidence: '案件取证', other: '其他' })
     expect(zhCN.community.access.purposes.topic).toBe('议题')
+  })
+
+  it('name every service request state, desk and filter, and every notification kind', () => {
+    expect(Object.keys(zhCN.community.service.states)).toEqual([...SERVICE_STATES])
+    expect(Object.keys(zhCN.community.service.desks)).toEqual([...SERVICE_DESKS])
+    expect(Object.keys(zhCN.community.service.filters)).toEqual([...SERVICE_FILTERS])
+    expect(Object.keys(zhCN.cases.notifications.kinds).sort()).toEqual([...NOTIFICATION_KINDS].sort())
+    expect([zhCN.community.tabs.service, zhCN.cases.notifications.kinds.service_request]).toEqual(['服务', '服务'])
+    expect(zhCN.community.service.desks).toEqual({ property: '物业', committee: '居委会' })
+    // Two characters each, so the seven community tabs fit side by side on a phone.
+    for (const [key, title] of Object.entries(zhCN.community.tabs)) expect([...title].length, key).toBe(2)
   })
 
   it('use no vue-i18n special characters by accident', () => {

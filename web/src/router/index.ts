@@ -53,6 +53,8 @@ const routes: RouteRecordRaw[] = [
           { path: 'topics/:id', name: 'community-topic', component: () => import('../pages/TopicDetailPage.vue') },
           { path: 'items/:id', name: 'community-item', component: () => import('../pages/ActionItemPage.vue') },
           { path: 'notices/:id', name: 'community-notice', component: () => import('../pages/NoticePage.vue') },
+          { path: 'service/new', name: 'community-service-new', component: () => import('../pages/ServiceFormPage.vue') },
+          { path: 'service/:id', name: 'community-service', component: () => import('../pages/ServiceRequestPage.vue') },
         ],
       },
       { path: 'me', name: 'me', component: () => import('../pages/MePage.vue') },

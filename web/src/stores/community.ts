@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import { api } from '../api/client'
-import type { ActionItemView, BoardView, NoticeView, RegionView, TopicView } from '../api/types'
+import type { ActionItemView, BoardView, NoticeView, RegionView, ServiceKindView, ServiceRequestView, TopicView } from '../api/types'
 import { canManage, canTakePart, communitiesOf, preferredCommunity, type CommunityRef } from '../community/spaces'
 import { useSessionStore } from './session'
 
@@ -18,7 +18,8 @@ function lastUsed(): string | null {
 /**
  * The community space being looked at (社区 tab): which ones the user has (from their
  * memberships and `GET /api/v1/regions`), the chosen one (remembered in `palmgrid.community`),
- * and its topics, notices, action items and board, read by the panels and shared between them.
+ * and its topics, notices, action items, service requests and board, read by the panels and
+ * shared between them; the service kinds (the same everywhere) are read once.
  */
 export const useCommunityStore = defineStore('community', () => {
   const session = useSessionStore()
@@ -37,6 +38,8 @@ export const useCommunityStore = defineStore('community', () => {
   const notices = shallowRef<NoticeView[]>([])
   const items = shallowRef<ActionItemView[]>([])
   const board = shallowRef<BoardView | null>(null)
+  const serviceRequests = shallowRef<ServiceRequestView[]>([])
+  const serviceKinds = shallowRef<ServiceKindView[]>([])
   /** Bumped when the community changes: answers for another one are dropped. */
   let generation = 0
 
@@ -65,6 +68,7 @@ export const useCommunityStore = defineStore('community', () => {
     notices.value = []
     items.value = []
     board.value = null
+    serviceRequests.value = []
     if (next) {
       try {
         globalThis.localStorage?.setItem(LAST_KEY, next)
@@ -106,6 +110,35 @@ export const useCommunityStore = defineStore('community', () => {
     if (gen === generation) board.value = r
   }
 
+  async function loadServiceRequests(): Promise<ServiceRequestView[]> {
+    const c = code.value
+    if (!c) return []
+    const gen = generation
+    const r = await api.serviceRequests(c)
+    if (gen === generation) serviceRequests.value = r.items
+    return r.items
+  }
+
+  /** The kinds of service request and their desks (read once; again after a failure). */
+  let kindsLoading: Promise<ServiceKindView[]> | null = null
+  function loadServiceKinds(): Promise<ServiceKindView[]> {
+    if (serviceKinds.value.length > 0) return Promise.resolve(serviceKinds.value)
+    kindsLoading ??= api
+      .serviceKinds()
+      .then((r) => (serviceKinds.value = r.items))
+      .finally(() => {
+        kindsLoading = null
+      })
+    return kindsLoading
+  }
+
+  /** A request changed (a step, a rating): the list shows the new state. */
+  function putServiceRequest(r: ServiceRequestView): void {
+    const at = serviceRequests.value.findIndex((x) => x.id === r.id)
+    if (at >= 0) serviceRequests.value = serviceRequests.value.map((x) => (x.id === r.id ? r : x))
+    else if (r.community_code === code.value) serviceRequests.value = [r, ...serviceRequests.value]
+  }
+
   /** A notice was opened: it is read now. */
   function markNoticeRead(id: string): void {
     notices.value = notices.value.map((n) => (n.id === id && !n.read ? { ...n, read: true } : n))
@@ -122,12 +155,17 @@ export const useCommunityStore = defineStore('community', () => {
     notices,
     items,
     board,
+    serviceRequests,
+    serviceKinds,
     ensure,
     select,
     loadTopics,
     loadNotices,
     loadItems,
     loadBoard,
+    loadServiceRequests,
+    loadServiceKinds,
+    putServiceRequest,
     markNoticeRead,
   }
 })
