@@ -87,10 +87,7 @@ async fn titles(t: &TestApp, token: &str) -> Vec<String> {
 http_test!(a_case_goes_round_the_loop_and_each_actor_sees_only_their_part, demo_auth(), |t| {
     let [officer, resident, supervision, command, sanitation, traffic, secretary, auditor] =
         ["officer", "resident", "supervision", "command", "sanitation", "traffic", "secretary", "auditor"];
-    let mut tok = std::collections::HashMap::new();
-    for u in [officer, resident, supervision, command, sanitation, traffic, secretary, auditor] {
-        tok.insert(u, t.login(u).await);
-    }
+    let tok = t.logins(&[officer, resident, supervision, command, sanitation, traffic, secretary, auditor]).await;
     // Notifications are pushed over a WebSocket as they are written.
     let ws_url = format!("{}/api/v1/notifications.ws", t.base.replace("http://", "ws://"));
     let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(ws_url).unwrap();

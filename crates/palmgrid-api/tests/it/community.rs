@@ -6,10 +6,7 @@ use super::*;
 http_test!(a_topic_from_a_case_is_voted_decided_and_carried_out_on_the_board, with_local_cameras(demo_auth()), |t| {
     let [officer, resident, property, admin, auditor, traffic] =
         ["officer", "resident", "property", "admin", "auditor", "traffic"];
-    let mut tok = std::collections::HashMap::new();
-    for u in [officer, resident, property, admin, auditor, traffic] {
-        tok.insert(u, t.login(u).await);
-    }
+    let tok = t.logins(&[officer, resident, property, admin, auditor, traffic]).await;
     // A case on patrol and a camera with a privacy region over the left half.
     let (s, rep) = t
         .call(
@@ -195,10 +192,7 @@ http_test!(a_topic_from_a_case_is_voted_decided_and_carried_out_on_the_board, wi
 });
 
 http_test!(a_comment_is_hidden_after_three_reports_and_every_removal_names_its_rule, demo_auth(), |t| {
-    let mut tok = std::collections::HashMap::new();
-    for u in ["officer", "resident", "property", "secretary", "auditor"] {
-        tok.insert(u, t.login(u).await);
-    }
+    let tok = t.logins(&["officer", "resident", "property", "secretary", "auditor"]).await;
     let (_, topic) = t
         .call(
             Method::POST,
@@ -286,10 +280,7 @@ http_test!(a_comment_is_hidden_after_three_reports_and_every_removal_names_its_r
 });
 
 http_test!(mediation_records_are_404_to_all_but_the_parties_and_the_mediator, demo_auth(), |t| {
-    let mut tok = std::collections::HashMap::new();
-    for u in ["officer", "resident", "property", "secretary", "admin", "auditor"] {
-        tok.insert(u, t.login(u).await);
-    }
+    let tok = t.logins(&["officer", "resident", "property", "secretary", "admin", "auditor"]).await;
     let id_of = |u: &str| {
         let store = t.app.store.clone();
         let u = u.to_owned();
@@ -327,10 +318,7 @@ http_test!(mediation_records_are_404_to_all_but_the_parties_and_the_mediator, de
 });
 
 http_test!(notices_reach_their_audience_with_read_receipts, demo_auth(), |t| {
-    let mut tok = std::collections::HashMap::new();
-    for u in ["officer", "resident", "property", "secretary", "auditor"] {
-        tok.insert(u, t.login(u).await);
-    }
+    let tok = t.logins(&["officer", "resident", "property", "secretary", "auditor"]).await;
     let path = "/api/v1/communities/430407001001/notices";
     let notice = json!({"title": "周六停水通知", "body": "本周六 9:00–17:00 因管网维修停水，请提前储水。"});
     assert_eq!(t.call(Method::POST, path, Some(&tok["resident"]), Some(notice.clone())).await.0, 403);
@@ -513,10 +501,7 @@ http_test!(two_chat_clients_receive_each_others_messages_in_order, demo_auth(), 
 });
 
 http_test!(the_camera_access_report_counts_views_by_role_purpose_and_case, with_local_cameras(demo_auth()), |t| {
-    let mut tok = std::collections::HashMap::new();
-    for u in ["officer", "resident", "admin", "auditor", "traffic"] {
-        tok.insert(u, t.login(u).await);
-    }
+    let tok = t.logins(&["officer", "resident", "admin", "auditor", "traffic"]).await;
     let (s, rep) = t
         .call(
             Method::POST,
@@ -591,10 +576,7 @@ http_test!(the_camera_access_report_counts_views_by_role_purpose_and_case, with_
 });
 
 http_test!(slow_mode_holds_back_members_and_anonymous_members_appear_under_an_alias, demo_auth(), |t| {
-    let mut tok = std::collections::HashMap::new();
-    for u in ["officer", "resident", "property", "secretary", "auditor"] {
-        tok.insert(u, t.login(u).await);
-    }
+    let tok = t.logins(&["officer", "resident", "property", "secretary", "auditor"]).await;
     let (s, topic) = t
         .call(
             Method::POST,
@@ -680,10 +662,7 @@ http_test!(slow_mode_holds_back_members_and_anonymous_members_appear_under_an_al
 });
 
 http_test!(service_requests_go_to_their_desk_are_handled_and_rated, demo_auth(), |t| {
-    let mut tok = std::collections::HashMap::new();
-    for u in ["officer", "resident", "property", "secretary", "traffic"] {
-        tok.insert(u, t.login(u).await);
-    }
+    let tok = t.logins(&["officer", "resident", "property", "secretary", "traffic"]).await;
     let (s, kinds) = t.call(Method::GET, "/api/v1/service-kinds", Some(&tok["resident"]), None).await;
     assert_eq!(s, 200);
     assert!(kinds["items"].as_array().unwrap().iter().any(|k| k["key"] == "repair" && k["desk"] == "property"));
@@ -783,10 +762,7 @@ http_test!(service_requests_go_to_their_desk_are_handled_and_rated, demo_auth(),
 });
 
 http_test!(digests_gather_the_news_at_eight_and_quiet_hours_hold_pushes, demo_auth(), |t| {
-    let mut tok = std::collections::HashMap::new();
-    for u in ["officer", "resident", "secretary"] {
-        tok.insert(u, t.login(u).await);
-    }
+    let tok = t.logins(&["officer", "resident", "secretary"]).await;
     let prefs = "/api/v1/me/community-prefs";
     for bad in [
         json!({"anonymous": false, "quiet_from": "22:00"}),
@@ -830,10 +806,7 @@ http_test!(digests_gather_the_news_at_eight_and_quiet_hours_hold_pushes, demo_au
 });
 
 http_test!(volunteers_sign_up_and_progress_updates_carry_photos_without_metadata, demo_auth(), |t| {
-    let mut tok = std::collections::HashMap::new();
-    for u in ["officer", "resident", "property", "traffic"] {
-        tok.insert(u, t.login(u).await);
-    }
+    let tok = t.logins(&["officer", "resident", "property", "traffic"]).await;
     let property_id = t.app.store.user_by_username("property").await.unwrap().unwrap().id;
     let (s, item) = t
         .call(

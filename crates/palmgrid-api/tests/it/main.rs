@@ -66,6 +66,15 @@ impl TestApp {
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
+    /// Logs each demo account in: its bearer token by user name.
+    async fn logins(&self, users: &[&'static str]) -> std::collections::HashMap<&'static str, String> {
+        let mut tok = std::collections::HashMap::new();
+        for u in users {
+            tok.insert(*u, self.login(u).await);
+        }
+        tok
+    }
+
     async fn login(&self, user: &str) -> String {
         let (s, v) = self
             .call(
