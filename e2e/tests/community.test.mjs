@@ -97,6 +97,26 @@ async function imageLoaded(page, selector, timeout = 30_000) {
   }, selector)
 }
 
+/** A picture drawn on a canvas in the page, encoded as `type` (a JPEG for an update photo). */
+async function drawnPicture(page, type, colour) {
+  const base64 = await page.evaluate(async ({ type, colour }) => {
+    const c = document.createElement('canvas')
+    c.width = 640
+    c.height = 480
+    const g = c.getContext('2d')
+    g.fillStyle = colour
+    g.fillRect(0, 0, 640, 480)
+    g.fillStyle = '#2f5d3a'
+    for (let i = 0; i < 4; i++) g.fillRect(80 + i * 130, 180, 90, 160)
+    const blob = await new Promise((resolve) => c.toBlob(resolve, type, 0.9))
+    const bytes = new Uint8Array(await blob.arrayBuffer())
+    let s = ''
+    for (const b of bytes) s += String.fromCharCode(b)
+    return btoa(s)
+  }, { type, colour })
+  return Buffer.from(base64, 'base64')
+}
+
 /** Clicks `testid` and waits for the POST to `path` (a RegExp on the pathname); returns its response. */
 async function clickAndPost(page, locator, path) {
   const response = page.waitForResponse((r) => r.request().method() === 'POST' && path.test(new URL(r.url()).pathname))
@@ -430,7 +450,33 @@ function backendSuite(backend, prepareDatabase) {
         await officer.shot('community-officer', 'decided')
       })
 
-      // ---- the property manager posts 40 % ---------------------------------------------------
+      // ---- the resident signs up to help (我来帮忙); staff may not ------------------------------
+      await withShotOnFailure(resident, dir, 'community-volunteer', async () => {
+        await rp.goto(`/community/items/${itemId}`)
+        await rp.getByTestId('item-header').waitFor()
+        const box = rp.getByTestId('item-volunteers')
+        await box.waitFor()
+        assert.equal(await box.getAttribute('data-count'), '0')
+        assert.equal(await rp.getByTestId('item-form').count(), 0, 'a resident does not post progress')
+        const signed = await clickAndPost(rp, rp.getByTestId('item-volunteer-button'), new RegExp(`^/api/v1/action-items/${itemId}/volunteers$`))
+        assert.equal(signed.status(), 204, await bodyText(signed))
+        await rp.locator('[data-testid="item-volunteers"][data-count="1"][data-mine="true"]').waitFor()
+        assert.deepEqual(await rp.getByTestId('item-volunteer').allInnerTexts(), ['居民 王芳'])
+        assert.equal((await rp.getByTestId('item-volunteer-count').innerText()).trim(), '1 人报名')
+        assert.equal((await rp.getByTestId('item-unvolunteer').innerText()).trim(), '取消报名')
+        await settle(rp)
+        await resident.shot('community-resident', 'volunteered')
+      })
+      await withShotOnFailure(officer, dir, 'community-volunteer-staff', async () => {
+        await op.goto(`/community/items/${itemId}`)
+        await op.locator('[data-testid="item-volunteers"][data-count="1"]').waitFor()
+        assert.deepEqual(await op.getByTestId('item-volunteer').allInnerTexts(), ['居民 王芳'])
+        assert.equal(await op.getByTestId('item-volunteer-button').count(), 0, 'no 我来帮忙 for staff')
+        const refused = await pageRequest(op, 'POST', `/api/v1/action-items/${itemId}/volunteers`, {})
+        assert.equal(refused.status, 403, 'staff may not sign up')
+      })
+
+      // ---- the property manager posts 40 % with a photo ---------------------------------------
       await withShotOnFailure(property, dir, 'community-progress', async () => {
         await openCommunity(pp, 'items')
         const row = pp.locator(`[data-testid="item-row"][data-id="${itemId}"]`)
@@ -445,12 +491,27 @@ function backendSuite(backend, prepareDatabase) {
         await pp.getByTestId('item-header').waitFor()
         assert.equal(await pp.getByTestId('item-owner').getAttribute('data-owner-id'), propertyId)
         assert.equal((await pp.getByTestId('item-owner-name').innerText()).trim(), PROPERTY_NAME)
+        assert.equal(await pp.getByTestId('item-volunteer-button').count(), 0, 'the owner carries it out, no 我来帮忙')
         const input = pp.getByTestId('item-progress-input').locator('input')
         await input.fill('40')
         await input.blur()
         await pp.getByTestId('item-note').locator('textarea').fill('已采购分类垃圾桶，下周安装')
+        // One JPEG (drawn in the page) through the form's photo input.
+        const jpeg = await drawnPicture(pp, 'image/jpeg', '#8fb8d8')
+        await pp.getByTestId('item-photo-input').setInputFiles({ name: 'bins.jpg', mimeType: 'image/jpeg', buffer: jpeg })
+        await pp.getByTestId('item-photo').waitFor()
+        await pp.getByTestId('item-submit').scrollIntoViewIfNeeded()
+        await settle(pp)
+        await property.shot('community-property', 'progress-form')
+        const photoPosted = responseTo(pp, 'POST', /^\/api\/v1\/action-updates\/[^/]+\/photo$/)
         const posted = await clickAndPost(pp, pp.getByTestId('item-submit'), new RegExp(`^/api/v1/action-items/${itemId}/updates$`))
         assert.equal(posted.status(), 201, await bodyText(posted))
+        const photoUp = await photoPosted
+        assert.equal(photoUp.status(), 201, await bodyText(photoUp))
+        assert.equal(photoUp.request().headers()['content-type'], 'image/jpeg')
+        const { sha256 } = await photoUp.json()
+        assert.match(sha256, /^[0-9a-f]{64}$/)
+        const updateId = new URL(photoUp.url()).pathname.split('/')[4]
         assert.deepEqual(JSON.parse(posted.request().postData()), { body: '已采购分类垃圾桶，下周安装', progress: 40 })
         await pp.waitForFunction(() => document.querySelector('[data-testid="item-header"]')?.getAttribute('data-progress') === '40')
         assert.equal(await pp.getByTestId('item-header').getAttribute('data-status'), 'in_progress')
@@ -458,8 +519,38 @@ function backendSuite(backend, prepareDatabase) {
         const update = pp.locator('[data-testid="item-update"][data-progress="40"]')
         assert.equal(await update.count(), 1)
         assert.equal((await update.getByTestId('item-update-author').innerText()).trim(), PROPERTY_NAME)
+        assert.equal(await update.getAttribute('data-id'), updateId, 'the photo went to the new update')
+        await pp.locator(`[data-testid="item-update"][data-id="${updateId}"][data-photo="true"]`).waitFor()
+        await imageLoaded(pp, `[data-testid="item-update"][data-id="${updateId}"] [data-testid="item-update-photo"] img`)
+        assert.equal(await pp.getByTestId('item-photo').count(), 0, 'the picker is cleared')
         await settle(property.page)
         await property.shot('community-property', 'progress-40')
+        // The API has it too.
+        const reread = await pageFetch(pp, `/api/v1/action-items/${itemId}`)
+        const stored = reread.body.updates.find((u) => u.id === updateId)
+        assert.equal(stored?.photo_sha256, sha256)
+      })
+
+      // ---- the resident sees the update's photo and opens it ---------------------------------
+      await withShotOnFailure(resident, dir, 'community-update-photo', async () => {
+        await rp.goto(`/community/items/${itemId}`)
+        await rp.getByTestId('item-header').waitFor()
+        const selector = '[data-testid="item-update"][data-progress="40"] [data-testid="item-update-photo"] img'
+        await rp.locator(selector).waitFor()
+        const size = await imageLoaded(rp, selector)
+        assert.ok(size.width > 0 && size.height > 0, `the photo loaded: ${JSON.stringify(size)}`)
+        assert.match(new URL(await rp.locator(selector).getAttribute('src'), baseUrl).pathname, /^\/api\/v1\/action-updates\/[^/]+\/photo\.jpg$/)
+        assert.equal(await rp.locator('[data-testid="item-volunteers"]').getAttribute('data-count'), '1')
+        await rp.locator(selector).scrollIntoViewIfNeeded()
+        await settle(rp)
+        await resident.shot('community-resident', 'update-photo')
+        await rp.locator('[data-testid="item-update"][data-progress="40"] [data-testid="item-update-photo"]').click()
+        await rp.locator('.van-image-preview').waitFor()
+        await rp.waitForFunction(() => [...document.querySelectorAll('.van-image-preview img')].some((i) => i.complete && i.naturalWidth > 0))
+        await rp.waitForTimeout(400)
+        await resident.shot('community-resident', 'update-photo-preview')
+        await rp.locator('.van-image-preview__close-icon').click()
+        await settle(rp)
       })
 
       // ---- the board, as the resident --------------------------------------------------------
@@ -589,9 +680,12 @@ function backendSuite(backend, prepareDatabase) {
         assert.ok((await note.first().innerText()).includes('提到我'))
         await pp.waitForTimeout(400) // the popup has slid in
         await property.shot('community-property', 'mention-notification')
+        // It names the community (subject community:<code>), whose chat it opens.
+        assert.equal(await note.first().getAttribute('data-subject'), `community:${COMMUNITY}`)
         await note.first().click()
         await waitForPath(pp, '/community')
         await pp.locator('.van-tab--active [data-testid="community-tab-chat"]').waitFor()
+        assert.equal(new URL(pp.url()).searchParams.get('c'), COMMUNITY)
       })
 
       for (const p of phones) p.assertClean(assert)
@@ -984,6 +1078,9 @@ function backendSuite(backend, prepareDatabase) {
         assert.ok((await told.count()) >= 1, 'told when it was accepted too')
         await rp.waitForTimeout(400) // the popup has slid in
         await resident.shot('service-resident', 'notifications')
+        // Each names its request (subject service_request:<id>), which a tap opens.
+        assert.equal(await note.first().getAttribute('data-subject'), `service_request:${requestId}`)
+        assert.ok((await told.evaluateAll((els) => els.map((e) => e.dataset.subject))).includes(`service_request:${requestId}`))
         await note.first().click()
         await waitForPath(rp, `/community/service/${requestId}`)
         const header = rp.getByTestId('service-header')

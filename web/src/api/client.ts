@@ -33,6 +33,7 @@ import type {
   TopicDetail,
   TopicList,
   TopicView,
+  UpdatePhotoView,
   CaseActionRequest,
   CaseDetail,
   CaseEvidence,
@@ -218,6 +219,24 @@ export function createApi(options: ApiOptions = {}) {
     /** Progress (0–100) with a note, by the owner or the staff. */
     postProgress: (id: string, body: ProgressRequest): Promise<ActionItemView> =>
       call(() => client.POST('/api/v1/action-items/{id}/updates', { params: { path: { id } }, body }), true),
+    /** Signs up to help with an action item (members who take part; staff get 403, a done item 409). */
+    volunteer: (id: string): Promise<void> =>
+      call(() => client.POST('/api/v1/action-items/{id}/volunteers', { params: { path: { id } } }), true).then(() => undefined),
+    /** Withdraws as a volunteer. */
+    unvolunteer: (id: string): Promise<void> =>
+      call(() => client.DELETE('/api/v1/action-items/{id}/volunteers', { params: { path: { id } } }), true).then(() => undefined),
+    /** Puts a JPEG (at most 8 MiB) on one's own progress update, once (409 when it has one, 422 not a JPEG, 413 too big). */
+    addUpdatePhoto: (updateId: string, jpeg: Blob): Promise<UpdatePhotoView> =>
+      call(
+        () =>
+          raw<UpdatePhotoView>('POST', `/api/v1/action-updates/${encodeURIComponent(updateId)}/photo`, {}, {
+            data: jpeg,
+            type: 'image/jpeg',
+          }),
+        true,
+      ),
+    /** Where a progress update's photo is (an <img> source: same origin, cookie). */
+    updatePhotoUrl: (updateId: string): string => `${baseUrl}/api/v1/action-updates/${encodeURIComponent(updateId)}/photo.jpg`,
     /** 民主监督: the community's cases, topics and action items. */
     board: (code: string): Promise<BoardView> =>
       call(() => client.GET('/api/v1/communities/{code}/board', { params: { path: { code } } }), true),

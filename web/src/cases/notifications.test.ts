@@ -8,15 +8,17 @@ import {
   mergeNotifications,
   newestFirst,
   notificationKindKey,
+  notificationTarget,
   notificationsUrl,
   parseSocketMessage,
   reconnectDelay,
+  subjectOf,
   replaceNotifications,
   unreadCount,
 } from './notifications'
 
 function n(id: number, read = false, title = `案件 ${id} 待核查，请处理`): NotificationView {
-  return { id, case_id: `case-${id}`, kind: 'act', title, created_at: '2026-12-05T01:57:16.209Z', read }
+  return { id, case_id: `case-${id}`, kind: 'act', title, created_at: '2026-12-05T01:57:16.209Z', read, subject: null }
 }
 
 describe('merging notifications', () => {
@@ -62,7 +64,12 @@ describe('socket messages', () => {
     const msg = parseSocketMessage('{"id":3,"kind":"overdue","title":"案件 1 已超时（处置中）"}')
     expect(msg?.type).toBe('notification')
     if (msg?.type !== 'notification') return
-    expect([msg.item.case_id, msg.item.read, typeof msg.item.created_at]).toEqual([null, false, 'string'])
+    expect([msg.item.case_id, msg.item.read, typeof msg.item.created_at, msg.item.subject]).toEqual([null, false, 'string', null])
+  })
+
+  it('keeps the subject of a push', () => {
+    const msg = parseSocketMessage('{"id":4,"kind":"service_request","title":"您的报修请求已受理","subject":"service_request:r1"}')
+    expect(msg?.type === 'notification' && msg.item.subject).toBe('service_request:r1')
   })
 
   it('asks to catch up on a push without a stored id (the server may send id 0)', () => {
@@ -119,5 +126,38 @@ describe('digests', () => {
       lines: ['牛角巷社区：2 个新议题', '杉木社区：1 项事项有进展'],
     })
     expect(digestParts('社区日报')).toEqual({ head: '社区日报', lines: [] })
+  })
+})
+
+describe('where a notification opens', () => {
+  const base = { case_id: null, subject: null }
+
+  it('reads the subject', () => {
+    expect(subjectOf({ subject: 'service_request:abc-1' })).toEqual({ type: 'service_request', id: 'abc-1' })
+    expect(subjectOf({ subject: 'community:430407001001' })).toEqual({ type: 'community', code: '430407001001' })
+    expect(subjectOf({ subject: null })).toBeNull()
+    expect(subjectOf({})).toBeNull()
+    expect(subjectOf({ subject: 'service_request:' })).toBeNull()
+    expect(subjectOf({ subject: 'topic:1' })).toBeNull()
+    expect(subjectOf({ subject: 'nonsense' })).toBeNull()
+  })
+
+  it('opens the case, the request or the chat of the community named', () => {
+    expect(notificationTarget({ ...base, kind: 'act', case_id: 'c1' })).toEqual({ name: 'case-detail', params: { id: 'c1' } })
+    expect(notificationTarget({ ...base, kind: 'service_request', subject: 'service_request:r1' })).toEqual({
+      name: 'community-service',
+      params: { id: 'r1' },
+    })
+    expect(notificationTarget({ ...base, kind: 'mention', subject: 'community:430407001001' })).toEqual({
+      name: 'community',
+      query: { tab: 'chat', c: '430407001001' },
+    })
+  })
+
+  it('falls back by kind for notifications without a subject', () => {
+    expect(notificationTarget({ ...base, kind: 'mention' })).toEqual({ name: 'community', query: { tab: 'chat' } })
+    expect(notificationTarget({ ...base, kind: 'service_request' })).toEqual({ name: 'community', query: { tab: 'service' } })
+    expect(notificationTarget({ ...base, kind: 'digest' })).toEqual({ name: 'community', query: { tab: 'feed' } })
+    expect(notificationTarget({ ...base, kind: 'act' })).toBeNull()
   })
 })

@@ -79,6 +79,7 @@ export function parseSocketMessage(text: unknown): SocketMessage | null {
       kind: o.kind,
       title: o.title,
       case_id: typeof o.case_id === 'string' ? o.case_id : null,
+      subject: typeof o.subject === 'string' ? o.subject : null,
       created_at: typeof o.created_at === 'string' ? o.created_at : new Date().toISOString(),
       read: o.read === true,
     },
@@ -131,4 +132,54 @@ export function digestParts(title: string): { head: string; lines: string[] } {
     .map((l) => l.trim())
     .filter((l) => l !== '')
   return { head: title.slice(0, bar).trim(), lines }
+}
+
+/** What a notification is about besides a case, from its `subject` (null when it names none). */
+export type NotificationSubject = { type: 'service_request'; id: string } | { type: 'community'; code: string }
+
+/**
+ * A notification's `subject`: `service_request:<id>` (a service request) or `community:<code>`
+ * (a chat mention in that community). Null for none (older notifications) or anything unknown.
+ */
+export function subjectOf(n: Pick<NotificationView, 'subject'>): NotificationSubject | null {
+  const s = n.subject
+  if (typeof s !== 'string') return null
+  const colon = s.indexOf(':')
+  if (colon <= 0) return null
+  const kind = s.slice(0, colon)
+  const value = s.slice(colon + 1).trim()
+  if (!value) return null
+  if (kind === 'service_request') return { type: 'service_request', id: value }
+  if (kind === 'community') return { type: 'community', code: value }
+  return null
+}
+
+/** Where a tap on a notification goes (a named route with its params and query); null: nowhere. */
+export interface NotificationTarget {
+  name: 'case-detail' | 'community' | 'community-service'
+  params?: Record<string, string>
+  query?: Record<string, string>
+}
+
+/**
+ * Where a notification opens: a case its case; a `service_request:<id>` subject that request; a
+ * `community:<code>` subject (a mention) the chat of that community. Without a subject (sent
+ * before the server named them) a mention opens the chat of the current community, a service
+ * notification the 服务 list; a digest opens 动态.
+ */
+export function notificationTarget(n: Pick<NotificationView, 'case_id' | 'kind' | 'subject'>): NotificationTarget | null {
+  if (n.case_id) return { name: 'case-detail', params: { id: n.case_id } }
+  const subject = subjectOf(n)
+  if (subject?.type === 'service_request') return { name: 'community-service', params: { id: subject.id } }
+  if (subject?.type === 'community') return { name: 'community', query: { tab: 'chat', c: subject.code } }
+  switch (n.kind) {
+    case 'mention':
+      return { name: 'community', query: { tab: 'chat' } }
+    case 'service_request':
+      return { name: 'community', query: { tab: 'service' } }
+    case 'digest':
+      return { name: 'community', query: { tab: 'feed' } }
+    default:
+      return null
+  }
 }

@@ -7,7 +7,6 @@ import {
   isActive,
   kindsByDesk,
   meanRating,
-  requestOfNotification,
   serviceActions,
   serviceFormProblem,
   serviceStateKey,
@@ -145,31 +144,5 @@ describe('the board', () => {
     expect(meanRating({ mean_rating: 3, rated: 0 })).toBeNull()
     expect(meanRating(null)).toBeNull()
     expect(totalRequests({ open: 1, accepted: 2, done: 3, cancelled: 4 })).toBe(10)
-  })
-})
-
-describe('the request of a notification', () => {
-  const filed = req({ id: 'a', may_handle: true, created_at: '2026-12-05T05:00:00.123Z', updated_at: '2026-12-05T05:00:00.123Z' })
-  const other = req({ id: 'b', kind: 'cleaning', kind_name: '保洁', address: '1 栋', created_at: '2026-12-05T05:10:00Z', updated_at: '2026-12-05T05:10:00Z' })
-  const doneMine = req({
-    id: 'c',
-    mine: true,
-    state: 'done',
-    created_at: '2026-12-04T01:00:00Z',
-    updated_at: '2026-12-05T06:00:00.500Z',
-    done_at: '2026-12-05T06:00:00.500Z',
-  })
-
-  it('matches the moment of the step, whatever the time zone of the text', () => {
-    expect(requestOfNotification({ title: '新的报修请求：3 栋 2 单元', created_at: '2026-12-05T13:00:00.123+08:00' }, [other, filed, doneMine])?.id).toBe('a')
-    expect(requestOfNotification({ title: '您的报修请求已办结，请评价', created_at: '2026-12-05T06:00:00.5Z' }, [filed, other, doneMine])?.id).toBe('c')
-  })
-
-  it('falls back to the kind (and the address, or one’s own) when the step was overtaken', () => {
-    // Accepted earlier, done since: the accept time is gone from the view.
-    expect(requestOfNotification({ title: '您的报修请求已受理', created_at: '2026-12-05T05:30:00Z' }, [filed, other, doneMine])?.id).toBe('c')
-    expect(requestOfNotification({ title: '新的保洁请求：1 栋', created_at: '2026-12-01T00:00:00Z' }, [filed, other])?.id).toBe('b')
-    expect(requestOfNotification({ title: '新的证明办理请求：5 栋', created_at: '2026-12-01T00:00:00Z' }, [filed, other])).toBeNull()
-    expect(requestOfNotification({ title: '新的报修请求：3 栋 2 单元', created_at: '2026-12-05T05:00:00.123Z' }, [])).toBeNull()
   })
 })

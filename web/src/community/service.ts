@@ -1,9 +1,8 @@
 // 服务执行 (报事报修) as pure functions: request states and their tags, the desk a kind goes to,
 // what the reader may do with a request (the same rules as the server's service_step: accept
 // and 办结 by the desk, cancel by the requester while open or accepted, one rating once done),
-// the list's order and filters, the form's checks, the board's numbers, and which request a
-// `service_request` notification is about.
-import type { NotificationView, ServiceKindView, ServiceRequestView, ServiceStatsView } from '../api/types'
+// the list's order and filters, the form's checks and the board's numbers.
+import type { ServiceKindView, ServiceRequestView, ServiceStatsView } from '../api/types'
 
 type TagType = 'primary' | 'success' | 'warning' | 'danger' | 'default'
 
@@ -133,25 +132,4 @@ export function meanRating(stats: Pick<ServiceStatsView, 'mean_rating' | 'rated'
 /** All requests counted on the board. */
 export function totalRequests(stats: Pick<ServiceStatsView, 'open' | 'accepted' | 'done' | 'cancelled'>): number {
   return stats.open + stats.accepted + stats.done + stats.cancelled
-}
-
-/**
- * The request a `service_request` notification is about. It carries no id, but the server
- * stamps it with the moment of the step that caused it (filed: `created_at`; accepted:
- * `updated_at`, until a later step; done: `done_at`), and its title names the kind (and, for
- * the desk, the address). Null when nothing fits (the list is shown instead).
- */
-export function requestOfNotification<T extends ServiceRequestView>(
-  note: Pick<NotificationView, 'title' | 'created_at'>,
-  requests: readonly T[],
-): T | null {
-  const at = Date.parse(note.created_at)
-  const named = (r: T) => note.title.includes(r.kind_name)
-  const sameTime = requests.filter((r) => [r.created_at, r.updated_at, r.done_at].some((x) => !!x && Date.parse(x) === at))
-  const exact = sameTime.find(named) ?? (sameTime.length === 1 ? sameTime[0] : undefined)
-  if (exact) return exact
-  const likely = requests
-    .filter((r) => named(r) && (note.title.includes(r.address) || r.mine))
-    .sort((a, b) => Math.abs(Date.parse(a.updated_at) - at) - Math.abs(Date.parse(b.updated_at) - at))
-  return likely[0] ?? null
 }

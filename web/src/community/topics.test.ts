@@ -10,6 +10,9 @@ import {
   canVote,
   clampProgress,
   communityError,
+  newestUpdateBy,
+  updatePhotoError,
+  volunteerError,
   emptyPoll,
   itemStatusKey,
   phaseKey,
@@ -278,5 +281,31 @@ describe('slow mode', () => {
     expect(secondsLeft(10_000, 9_001)).toBe(1)
     expect(secondsLeft(10_000, 10_000)).toBe(0)
     expect(secondsLeft(0, 5_000)).toBe(0)
+  })
+})
+
+describe('volunteers and update photos', () => {
+  const u = (id: string, author_id: string, created_at: string) => ({ id, author_id, created_at })
+
+  it('finds the newest update by the author', () => {
+    const list = [
+      u('1', 'me', '2026-12-05T01:00:00Z'),
+      u('2', 'other', '2026-12-05T03:00:00Z'),
+      u('3', 'me', '2026-12-05T02:00:00Z'),
+      u('4', 'me', '2026-12-05T09:30:00+08:00'), // 01:30Z: older than 3
+    ]
+    expect(newestUpdateBy(list, 'me')?.id).toBe('3')
+    expect(newestUpdateBy([...list, u('5', 'me', '2026-12-05T02:00:00Z')], 'me')?.id).toBe('5')
+    expect(newestUpdateBy(list, 'nobody')).toBeNull()
+    expect(newestUpdateBy(list, '')).toBeNull()
+  })
+
+  it('names what went wrong', () => {
+    expect(volunteerError(new ApiError(403, 'forbidden')).key).toBe('community.items.volunteerForbidden')
+    expect(volunteerError(new ApiError(409, 'conflict')).key).toBe('community.items.volunteerDone')
+    expect(volunteerError(new ApiError(0, 'network')).key).toBe('errors.network')
+    expect(updatePhotoError(new ApiError(422, 'invalid_input')).key).toBe('community.items.photoNotJpeg')
+    expect(updatePhotoError(new ApiError(409, 'conflict')).key).toBe('community.items.photoExists')
+    expect(updatePhotoError(new ApiError(413, 'payload_too_large')).key).toBe('community.items.photoTooLarge')
   })
 })

@@ -3,6 +3,7 @@
 // and decision forms, action item progress and status, and the 动态 feed.
 import type {
   ActionItemView,
+  ActionUpdateView,
   CommentView,
   DecisionRequest,
   NoticeView,
@@ -366,6 +367,47 @@ export type ConflictContext = 'vote' | 'decide' | 'comment' | 'service' | 'other
 export function communityError(e: unknown, context: ConflictContext = 'other'): { key: string; params: Record<string, string> } {
   if (e instanceof ApiError && e.status === 409) {
     return { key: context === 'other' ? 'community.errors.conflict' : `community.errors.${context}`, params: {} }
+  }
+  return errorMessage(e)
+}
+
+// --- volunteers and update photos (事项) --------------------------------------------------------
+
+/**
+ * The newest progress update by `authorId` (the one just posted: the post answers with the item,
+ * not the update). Latest `created_at` wins; on a tie the later in the list. Null when none.
+ */
+export function newestUpdateBy<T extends Pick<ActionUpdateView, 'author_id' | 'created_at'>>(
+  updates: readonly T[],
+  authorId: string,
+): T | null {
+  let best: T | null = null
+  let bestAt = -Infinity
+  for (const u of updates) {
+    if (!authorId || u.author_id !== authorId) continue
+    const at = Date.parse(u.created_at)
+    const t = Number.isFinite(at) ? at : -Infinity
+    if (best === null || t >= bestAt) {
+      best = u
+      bestAt = t
+    }
+  }
+  return best
+}
+
+/** The message of a failed sign-up or withdrawal: 403 only participants may, 409 the item is done. */
+export function volunteerError(e: unknown): { key: string; params: Record<string, string> } {
+  if (e instanceof ApiError && e.status === 403) return { key: 'community.items.volunteerForbidden', params: {} }
+  if (e instanceof ApiError && e.status === 409) return { key: 'community.items.volunteerDone', params: {} }
+  return errorMessage(e)
+}
+
+/** The message of a failed update photo: 422 not a JPEG, 409 it has one already, 413 too big. */
+export function updatePhotoError(e: unknown): { key: string; params: Record<string, string> } {
+  if (e instanceof ApiError) {
+    if (e.status === 422) return { key: 'community.items.photoNotJpeg', params: {} }
+    if (e.status === 409) return { key: 'community.items.photoExists', params: {} }
+    if (e.status === 413) return { key: 'community.items.photoTooLarge', params: {} }
   }
   return errorMessage(e)
 }
