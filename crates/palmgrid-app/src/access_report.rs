@@ -67,6 +67,19 @@ pub fn split_purpose(purpose: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// The purpose as a member reads it: one of the app's fixed purposes, whatever an officer
+/// typed (free text could name a person or a door), so counts never carry it. Auditors read
+/// the purpose as audited.
+pub fn public_purpose(kind: &str) -> &'static str {
+    match kind {
+        "patrol" | "日常巡查" => "patrol",
+        "incident" | "事件核查" => "incident",
+        "evidence" | "案件取证" => "evidence",
+        "议题" | "议题取证" => "议题",
+        _ => "other",
+    }
+}
+
 impl App {
     /// The camera-access report of community `code` for `[from_ms, to_ms)`. Members of the
     /// space and auditors may read it; only auditors see who viewed.
@@ -148,6 +161,7 @@ impl App {
             *a.by_kind.entry(kind.clone()).or_default() += 1;
             *a.by_role.entry(e.record.actor_role.clone()).or_default() += 1;
             let (purpose_kind, case) = split_purpose(&purpose);
+            let purpose_kind = if auditor { purpose_kind } else { public_purpose(purpose_kind) };
             *a.by_purpose.entry(purpose_kind.to_string()).or_default() += 1;
             if let Some(n) = case.filter(|n| community_cases.contains(*n)) {
                 *a.by_case.entry(n.to_string()).or_default() += 1;
@@ -178,7 +192,15 @@ impl App {
 
 #[cfg(test)]
 mod tests {
-    use super::split_purpose;
+    use super::{public_purpose, split_purpose};
+
+    #[test]
+    fn members_read_only_the_fixed_purposes() {
+        assert_eq!(public_purpose("日常巡查"), "patrol");
+        assert_eq!(public_purpose("evidence"), "evidence");
+        assert_eq!(public_purpose("议题取证"), "议题");
+        assert_eq!(public_purpose("查看张三家门口"), "other");
+    }
 
     #[test]
     fn purposes_split_into_kind_and_case() {

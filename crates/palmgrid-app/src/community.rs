@@ -80,9 +80,15 @@ pub type PollSummary = (Vec<String>, Tally);
 pub struct Labels {
     pub users: std::collections::HashMap<String, String>,
     pub codes: std::collections::HashMap<String, String>,
+    /// Users anonymous to this reader: their ids are not shown.
+    pub hidden: std::collections::HashSet<String>,
 }
 
 impl Labels {
+    /// A user's id, or empty when the user is anonymous to the reader.
+    pub fn id(&self, id: &str) -> String {
+        if self.hidden.contains(id) { String::new() } else { id.to_string() }
+    }
     pub fn user(&self, id: &str) -> String {
         self.users.get(id).cloned().unwrap_or_default()
     }
@@ -117,7 +123,7 @@ pub struct Board {
 /// followed, and different in each community.
 pub fn alias(community_id: &str, user_id: &str) -> String {
     let h = crate::cases::sha256_hex(format!("{community_id}|{user_id}").as_bytes());
-    format!("邻居 {}", h[..4].to_uppercase())
+    format!("邻居 {}", h[..6].to_uppercase())
 }
 
 fn text(what: &str, s: &str, max: usize) -> Result<String> {
@@ -403,7 +409,9 @@ impl App {
             quiet_from_min: quiet.map(|q| q.0),
             quiet_to_min: quiet.map(|q| q.1),
             digest: freq.as_str().into(),
-            last_digest_ms: if old.digest == "off" && freq != Digest::Off { Some(now) } else { old.last_digest_ms },
+            // Only turning digests on moves the mark; otherwise the stored one stays (a digest
+            // may have been marked since `old` was read).
+            last_digest_ms: (old.digest == "off" && freq != Digest::Off).then_some(now),
         };
         self.store.set_member_prefs(&row, now).await?;
         Ok(row)
@@ -873,12 +881,19 @@ impl App {
     }
 
     /// Display names of users and codes of regions, for views that show them beside ids.
-    pub async fn labels(&self, user_ids: &[&str], region_ids: &[&str]) -> Result<Labels> {
+    /// Users are named as the reader may see them in the community of `region_ids[0]`:
+    /// members anonymous to neighbours by their alias and without their id (see
+    /// [`App::public_names`]).
+    pub async fn labels(&self, s: &Session, user_ids: &[&str], region_ids: &[&str]) -> Result<Labels> {
         let mut out = Labels::default();
-        for id in user_ids {
-            if !out.users.contains_key(*id) {
-                let name = self.store.user_by_id(id).await?.map(|u| u.display_name).unwrap_or_default();
-                out.users.insert(id.to_string(), name);
+        if let (false, Some(community_id)) = (user_ids.is_empty(), region_ids.first()) {
+            let code = self.code_of_region(community_id).await?;
+            let staff = self.authorize(s, Action::ManageTopics, &Resource::Community(code)).is_ok();
+            out.users = self.public_names(s, staff, community_id, user_ids.iter().copied()).await?;
+            if !staff {
+                let ids: Vec<String> = user_ids.iter().map(|u| u.to_string()).collect();
+                out.hidden = self.store.anonymous_members(&ids).await?;
+                out.hidden.remove(&s.user_id);
             }
         }
         for id in region_ids {

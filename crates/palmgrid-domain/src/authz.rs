@@ -305,7 +305,9 @@ fn runs_space(g: &Grant, community: &RegionCode) -> bool {
 /// Who works a service desk of a community: its property manager, or the staff running it.
 fn handles_desk(g: &Grant, community: &RegionCode, desk: crate::community::ServiceDesk) -> bool {
     match desk {
-        crate::community::ServiceDesk::Property => g.role == Role::PropertyManager && g.sees_region(community),
+        // The whole community's manager: a manager of one grid would otherwise read the
+        // requests (names, addresses) of every estate in the community.
+        crate::community::ServiceDesk::Property => g.role == Role::PropertyManager && g.covers(Some(community)),
         crate::community::ServiceDesk::Committee => runs_space(g, community),
     }
 }
@@ -496,6 +498,24 @@ mod tests {
     #[test]
     fn matrix_is_current() {
         expect_test::expect_file!["../../../docs/permissions.md"].assert_eq(&render_matrix());
+    }
+
+    #[test]
+    fn only_a_manager_of_the_whole_community_works_its_property_desk() {
+        use crate::community::ServiceDesk;
+        let community = RegionCode::parse("430407001001").unwrap();
+        let request = |requester| Resource::ServiceRequest {
+            community: community.clone(),
+            desk: ServiceDesk::Property,
+            requester,
+        };
+        let whole = actor(Role::PropertyManager, Some("430407001001"), Zone::Internet);
+        let one_grid = actor(Role::PropertyManager, Some("430407001001002"), Zone::Internet);
+        assert!(can(&whole, Action::HandleServiceRequest, &request(false)).is_allowed());
+        assert!(can(&whole, Action::ReadServiceRequest, &request(false)).is_allowed());
+        assert!(!can(&one_grid, Action::HandleServiceRequest, &request(false)).is_allowed());
+        assert!(!can(&one_grid, Action::ReadServiceRequest, &request(false)).is_allowed());
+        assert!(can(&one_grid, Action::ReadServiceRequest, &request(true)).is_allowed(), "their own request");
     }
 
     #[test]

@@ -209,14 +209,15 @@ impl Store {
         }))
     }
 
-    /// Saves a member's preferences.
+    /// Saves a member's preferences; a `last_digest_ms` of `None` keeps the stored one.
     pub async fn set_member_prefs(&self, p: &MemberPrefsRow, now_ms: i64) -> Result<()> {
         on_pool!(self, |pool| sqlx::query(
             "INSERT INTO member_prefs (user_id, anonymous, quiet_from_min, quiet_to_min, digest, last_digest_ms, \
              updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (user_id) DO UPDATE SET \
              anonymous = excluded.anonymous, quiet_from_min = excluded.quiet_from_min, \
              quiet_to_min = excluded.quiet_to_min, digest = excluded.digest, \
-             last_digest_ms = excluded.last_digest_ms, updated_ms = excluded.updated_ms"
+             last_digest_ms = COALESCE(excluded.last_digest_ms, member_prefs.last_digest_ms), \
+             updated_ms = excluded.updated_ms"
         )
         .bind(&p.user_id)
         .bind(p.anonymous)

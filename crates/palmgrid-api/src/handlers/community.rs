@@ -165,6 +165,7 @@ pub struct ActionItemView {
     pub id: String,
     pub topic_id: Option<String>,
     pub title: String,
+    /// Empty when the owner is anonymous to the reader.
     pub owner_id: String,
     pub owner_name: String,
     /// The community the item belongs to.
@@ -189,7 +190,7 @@ impl ActionItemView {
             id: a.id,
             topic_id: a.topic_id,
             title: a.title,
-            owner_id: a.owner_id,
+            owner_id: l.id(&a.owner_id),
             progress: a.progress,
             status: a.status,
         }
@@ -201,6 +202,7 @@ pub struct ActionUpdateView {
     pub id: String,
     pub body: String,
     pub progress: i64,
+    /// Empty when the author is anonymous to the reader.
     pub author_id: String,
     pub author_name: String,
     pub created_at: String,
@@ -216,7 +218,7 @@ impl ActionUpdateView {
             id: u.id,
             body: u.body,
             progress: u.progress,
-            author_id: u.author_id,
+            author_id: l.id(&u.author_id),
             created_at: rfc3339(u.created_ms),
         }
     }
@@ -351,12 +353,12 @@ pub struct ServiceStatsView {
 }
 
 /// Names and codes for the views of these users and regions.
-async fn labels(state: &ApiState, users: &[&str], regions: &[&str]) -> ApiResult<Labels> {
-    Ok(state.app.labels(users, regions).await?)
+async fn labels(state: &ApiState, a: &Authed, users: &[&str], regions: &[&str]) -> ApiResult<Labels> {
+    Ok(state.app.labels(&a.session, users, regions).await?)
 }
 
-async fn item_view(state: &ApiState, i: ActionItemRow) -> ApiResult<ActionItemView> {
-    let l = labels(state, &[&i.owner_id], &[&i.community_id]).await?;
+async fn item_view(state: &ApiState, a: &Authed, i: ActionItemRow) -> ApiResult<ActionItemView> {
+    let l = labels(state, a, &[&i.owner_id], &[&i.community_id]).await?;
     Ok(ActionItemView::new(i, &l))
 }
 
@@ -377,7 +379,7 @@ pub async fn list_topics(
     Path(code): Path<String>,
 ) -> ApiResult<Json<ItemsView<TopicView>>> {
     let rows = state.app.list_topics(&a.session, &code).await?;
-    let l = labels(&state, &[], &rows.iter().map(|t| t.community_id.as_str()).collect::<Vec<_>>()).await?;
+    let l = labels(&state, &a, &[], &rows.iter().map(|t| t.community_id.as_str()).collect::<Vec<_>>()).await?;
     Ok(Json(ItemsView { items: rows.into_iter().map(|t| TopicView::new(t, &l)).collect() }))
 }
 
@@ -395,7 +397,7 @@ pub async fn create_topic(
 ) -> ApiResult<(StatusCode, Json<TopicView>)> {
     let new = NewTopic { title: r.title, body: r.body, case_id: r.case_id, camera_id: r.camera_id };
     let t = state.app.create_topic(&a.session, &a.ctx, &code, new).await?;
-    let l = labels(&state, &[], &[&t.community_id]).await?;
+    let l = labels(&state, &a, &[], &[&t.community_id]).await?;
     Ok((StatusCode::CREATED, Json(TopicView::new(t, &l))))
 }
 
@@ -410,7 +412,7 @@ pub async fn get_topic(
     let d = state.app.topic_detail(&a.session, &id).await?;
     let item = state.app.topic_action_item(&a.session, &d.topic).await?;
     let users: Vec<&str> = item.iter().map(|i| i.owner_id.as_str()).collect();
-    let l = labels(&state, &users, &[&d.topic.community_id]).await?;
+    let l = labels(&state, &a, &users, &[&d.topic.community_id]).await?;
     Ok(Json(TopicDetailView::new(d, item, &l)))
 }
 
@@ -513,7 +515,7 @@ pub async fn decide(
     let item = r.action_item.map(item_of).transpose()?;
     let made = state.app.decide_topic(&a.session, &id, &r.decision, item).await?;
     let item = match made {
-        Some(i) => Some(item_view(&state, i).await?),
+        Some(i) => Some(item_view(&state, &a, i).await?),
         None => None,
     };
     Ok(Json(DecisionView { action_item: item }))
@@ -532,7 +534,7 @@ pub async fn create_action_item(
 ) -> ApiResult<(StatusCode, Json<ActionItemView>)> {
     let new = item_of(r)?;
     let item = state.app.create_action_item(&a.session, &code, new).await?;
-    Ok((StatusCode::CREATED, Json(item_view(&state, item).await?)))
+    Ok((StatusCode::CREATED, Json(item_view(&state, &a, item).await?)))
 }
 
 /// An action item with its progress updates.
@@ -546,7 +548,7 @@ pub async fn get_action_item(
     let (item, updates) = state.app.action_item(&a.session, &id).await?;
     let mut users: Vec<&str> = updates.iter().map(|u| u.author_id.as_str()).collect();
     users.push(&item.owner_id);
-    let l = labels(&state, &users, &[&item.community_id]).await?;
+    let l = labels(&state, &a, &users, &[&item.community_id]).await?;
     let extras = state.app.action_item_extras(&a.session, &item).await?;
     Ok(Json(ActionItemDetailView {
         updates: updates
@@ -574,7 +576,7 @@ pub async fn update_action_item(
     Json(r): Json<ProgressRequest>,
 ) -> ApiResult<(StatusCode, Json<ActionItemView>)> {
     let item = state.app.update_action_item(&a.session, &id, &r.body, r.progress).await?;
-    Ok((StatusCode::CREATED, Json(item_view(&state, item).await?)))
+    Ok((StatusCode::CREATED, Json(item_view(&state, &a, item).await?)))
 }
 
 /// The community's public board (民主监督): its cases without who reported them, topics
@@ -584,7 +586,7 @@ pub async fn update_action_item(
 pub async fn board(State(state): State<ApiState>, a: Authed, Path(code): Path<String>) -> ApiResult<Json<BoardView>> {
     let b = state.app.board(&a.session, &code).await?;
     let users: Vec<&str> = b.items.iter().map(|i| i.owner_id.as_str()).collect();
-    let l = labels(&state, &users, &[&b.community.id]).await?;
+    let l = labels(&state, &a, &users, &[&b.community.id]).await?;
     Ok(Json(BoardView {
         community_code: b.community.code,
         community_name: b.community.name,
@@ -1289,7 +1291,7 @@ pub async fn list_action_items(
     let rows = state.app.list_action_items(&a.session, &code).await?;
     let users: Vec<&str> = rows.iter().map(|i| i.owner_id.as_str()).collect();
     let regions: Vec<&str> = rows.iter().map(|i| i.community_id.as_str()).collect();
-    let l = labels(&state, &users, &regions).await?;
+    let l = labels(&state, &a, &users, &regions).await?;
     Ok(Json(ItemsView { items: rows.into_iter().map(|i| ActionItemView::new(i, &l)).collect() }))
 }
 

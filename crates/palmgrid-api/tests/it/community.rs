@@ -548,15 +548,18 @@ http_test!(the_camera_access_report_counts_views_by_role_purpose_and_case, with_
     snapshot("admin", format!("evidence:{number}")).await;
     // A case number of no case of this community counts under its purpose only.
     snapshot("admin", "evidence:209901010001".into()).await;
+    // Free text an officer typed is counted as `other` for members; auditors read it.
+    snapshot("officer", "查看三号楼门口".into()).await;
 
     let report = "/api/v1/communities/430407001001/camera-access";
     let (s, r) = t.call(Method::GET, report, Some(&tok["resident"]), None).await;
     assert_eq!(s, 200, "{r}");
     let c = r["cameras"].as_array().unwrap().iter().find(|c| c["camera_id"] == cam.as_str()).unwrap().clone();
-    assert_eq!(c["views"], 4, "{c}");
-    assert_eq!(c["by_kind"], json!({"snapshot": 4}));
-    assert_eq!(c["by_role"], json!({"grid_officer": 2, "district_admin": 2}));
-    assert_eq!(c["by_purpose"], json!({"patrol": 1, "议题": 1, "evidence": 2}));
+    assert_eq!(c["views"], 5, "{c}");
+    assert_eq!(c["by_kind"], json!({"snapshot": 5}));
+    assert_eq!(c["by_role"], json!({"grid_officer": 3, "district_admin": 2}));
+    assert_eq!(c["by_purpose"], json!({"patrol": 1, "议题": 1, "evidence": 2, "other": 1}));
+    assert!(!r.to_string().contains("三号楼"), "{r}");
     assert_eq!(c["by_case"], json!({ number.clone(): 2 }));
     assert!(c["viewers"].is_null(), "members see counts, not who viewed: {c}");
     // Auditors see who viewed, in order.
@@ -564,7 +567,8 @@ http_test!(the_camera_access_report_counts_views_by_role_purpose_and_case, with_
     assert_eq!(s, 200, "{r}");
     let c = r["cameras"].as_array().unwrap().iter().find(|c| c["camera_id"] == cam.as_str()).unwrap().clone();
     let names: Vec<&str> = c["viewers"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["officer", "officer", "admin", "admin"]);
+    assert_eq!(names, ["officer", "officer", "admin", "admin", "officer"]);
+    assert_eq!(c["by_purpose"]["查看三号楼门口"], 1, "auditors read the purpose as audited");
     assert_eq!(c["viewers"][0]["display_name"], "网格员 李敏");
     assert_eq!(c["viewers"][1]["purpose"], format!("议题:{number}"));
     // A period before the views counts none; a non-member gets 404; a reversed period is refused.
@@ -635,7 +639,7 @@ http_test!(slow_mode_holds_back_members_and_anonymous_members_appear_under_an_al
         }
     };
     let alias = author_of("property").await;
-    assert!(alias.starts_with("邻居 ") && alias.chars().count() == 7, "{alias}");
+    assert!(alias.starts_with("邻居 ") && alias.chars().count() == 9, "{alias}");
     assert_eq!(author_of("officer").await, "居民 王芳");
     assert_eq!(author_of("secretary").await, "居民 王芳");
     assert_eq!(author_of("resident").await, "居民 王芳");
@@ -656,6 +660,21 @@ http_test!(slow_mode_holds_back_members_and_anonymous_members_appear_under_an_al
     assert_eq!((m["author_name"].as_str(), m["author_id"].as_str()), (Some(alias.as_str()), Some("")));
     let m = next_json(&mut staff).await;
     assert_eq!(m["author_name"], "居民 王芳");
+    // An action item owned by the anonymous resident: neighbours see the alias and no id.
+    let resident_id = t.app.store.user_by_username("resident").await.unwrap().unwrap().id;
+    let item = json!({"title": "组织抽签", "owner_id": resident_id});
+    let (s, _) =
+        t.call(Method::POST, "/api/v1/communities/430407001001/action-items", Some(&tok["officer"]), Some(item)).await;
+    assert_eq!(s, 201);
+    let items = "/api/v1/communities/430407001001/action-items";
+    let (_, seen) = t.call(Method::GET, items, Some(&tok["property"]), None).await;
+    assert_eq!(
+        (seen["items"][0]["owner_name"].as_str(), seen["items"][0]["owner_id"].as_str()),
+        (Some(alias.as_str()), Some(""))
+    );
+    let (_, seen) = t.call(Method::GET, items, Some(&tok["officer"]), None).await;
+    assert_eq!(seen["items"][0]["owner_name"], "居民 王芳");
+    assert_eq!(seen["items"][0]["owner_id"].as_str(), Some(resident_id.as_str()));
     let (_, h) = t.call(Method::GET, "/api/v1/communities/430407001001/chat", Some(&tok["property"]), None).await;
     assert_eq!(h["items"][0]["author_name"].as_str(), Some(alias.as_str()));
     assert!(!h.to_string().contains("王芳"), "{h}");
