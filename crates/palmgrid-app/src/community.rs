@@ -126,7 +126,8 @@ pub fn alias(community_id: &str, user_id: &str) -> String {
     format!("邻居 {}", h[..6].to_uppercase())
 }
 
-fn text(what: &str, s: &str, max: usize) -> Result<String> {
+/// Trimmed text of 1 to `max` characters, or a validation error naming `what`.
+pub(crate) fn text(what: &str, s: &str, max: usize) -> Result<String> {
     let t = s.trim();
     if t.is_empty() || t.chars().count() > max {
         return Err(AppError::Validation(format!("{what} must be 1–{max} characters")));
@@ -491,14 +492,7 @@ impl App {
                 read_ms: None,
                 subject: None,
             };
-            let ids = self
-                .store
-                .write_case(&palmgrid_store::CaseWrite {
-                    notifications: std::slice::from_ref(&note),
-                    ..Default::default()
-                })
-                .await?;
-            self.notifier.send(vec![note], ids);
+            self.notify(vec![note]).await?;
             sent += 1;
         }
         Ok(sent)
@@ -1470,13 +1464,17 @@ impl App {
                 });
             }
         }
-        if !notes.is_empty() {
-            let ids = self
-                .store
-                .write_case(&palmgrid_store::CaseWrite { notifications: &notes, ..Default::default() })
-                .await?;
-            self.notifier.send(notes, ids);
+        self.notify(notes).await
+    }
+
+    /// Writes notifications that belong to no case change, then pushes them.
+    pub(crate) async fn notify(&self, notes: Vec<palmgrid_store::NotificationRow>) -> Result<()> {
+        if notes.is_empty() {
+            return Ok(());
         }
+        let ids =
+            self.store.write_case(&palmgrid_store::CaseWrite { notifications: &notes, ..Default::default() }).await?;
+        self.notifier.send(notes, ids);
         Ok(())
     }
 }

@@ -4,6 +4,7 @@
 //! desk accepts it and marks it done with a reply; the requester is told and rates it. Who
 //! may see and handle a request is `authz` (`ReadServiceRequest`, `HandleServiceRequest`).
 
+use crate::community::text;
 use crate::{App, AppError, Result, Session};
 use palmgrid_domain::RegionCode;
 use palmgrid_domain::authz::{Action, Resource};
@@ -40,14 +41,6 @@ fn resource(code: &RegionCode, r: &ServiceRequestRow, s: &Session) -> Resource {
         desk: ServiceDesk::parse(&r.desk).unwrap_or(ServiceDesk::Committee),
         requester: r.requester_id == s.user_id,
     }
-}
-
-fn text(what: &str, s: &str, max: usize) -> Result<String> {
-    let t = s.trim();
-    if t.is_empty() || t.chars().count() > max {
-        return Err(AppError::Validation(format!("{what} must be 1–{max} characters")));
-    }
-    Ok(t.to_string())
 }
 
 impl App {
@@ -131,14 +124,7 @@ impl App {
                 subject: Some(format!("service_request:{request_id}")),
             })
             .collect();
-        if !notes.is_empty() {
-            let ids = self
-                .store
-                .write_case(&palmgrid_store::CaseWrite { notifications: &notes, ..Default::default() })
-                .await?;
-            self.notifier.send(notes, ids);
-        }
-        Ok(())
+        self.notify(notes).await
     }
 
     async fn service_view(&self, s: &Session, row: ServiceRequestRow, c: &RegionCode) -> Result<ServiceRequest> {
