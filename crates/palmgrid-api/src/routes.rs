@@ -2,7 +2,7 @@
 //! `utoipa_axum::routes!`, so a route cannot exist without its OpenAPI entry.
 
 use crate::handlers::{
-    audit, auth, cameras, cases, community, grids, live, open311, recordings, regions, service, users,
+    audit, auth, buildings, cameras, cases, community, grids, live, open311, recordings, regions, service, users,
 };
 use crate::views::HealthView;
 use crate::{ApiState, web};
@@ -69,7 +69,10 @@ fn import_router() -> OpenApiRouter<ApiState> {
 }
 
 fn photo_router() -> OpenApiRouter<ApiState> {
-    OpenApiRouter::new().routes(routes!(cases::add_photo)).routes(routes!(community::add_update_photo))
+    OpenApiRouter::new()
+        .routes(routes!(cases::add_photo))
+        .routes(routes!(community::add_update_photo))
+        .routes(routes!(community::chat_post_image))
 }
 
 fn api_router() -> OpenApiRouter<ApiState> {
@@ -166,6 +169,10 @@ fn limited_router() -> OpenApiRouter<ApiState> {
         .routes(routes!(community::decide_join))
         .routes(routes!(community::chat_history, community::chat_post))
         .routes(routes!(community::chat_ws))
+        .routes(routes!(community::chat_image))
+        .routes(routes!(buildings::list, buildings::add))
+        .routes(routes!(buildings::add_subtask))
+        .routes(routes!(buildings::set_subtask_done))
 }
 
 /// The OpenAPI document (built once).

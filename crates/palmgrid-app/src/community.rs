@@ -70,6 +70,10 @@ pub struct ItemExtras {
     pub volunteers: Vec<String>,
     pub i_volunteer: bool,
     pub photos: std::collections::HashMap<String, String>,
+    /// Its weighted sub-tasks.
+    pub subtasks: Vec<palmgrid_store::SubtaskRow>,
+    /// The reader may post progress and work the sub-tasks (the owner and the staff).
+    pub may_work: bool,
 }
 
 /// A poll's options and its tally.
@@ -141,7 +145,7 @@ fn phase_of(t: &TopicRow) -> Result<Phase> {
 
 impl App {
     /// The community region named by `code`, and its code.
-    async fn community(&self, code: &str) -> Result<(RegionRow, RegionCode)> {
+    pub(crate) async fn community(&self, code: &str) -> Result<(RegionRow, RegionCode)> {
         let c = RegionCode::parse(code).map_err(|e| AppError::Validation(e.to_string()))?;
         if c.level() != RegionLevel::Community {
             return Err(AppError::Validation(format!("{code} is not a community")));
@@ -151,7 +155,7 @@ impl App {
     }
 
     /// Authorises `action` on a community space; a non-member gets 404 (no oracle).
-    fn authorize_community(&self, s: &Session, action: Action, code: &RegionCode) -> Result<()> {
+    pub(crate) fn authorize_community(&self, s: &Session, action: Action, code: &RegionCode) -> Result<()> {
         let space = Resource::Community(code.clone());
         if self.authorize(s, Action::ReadCommunity, &space).is_err() {
             return Err(AppError::NotFound);
@@ -170,7 +174,12 @@ impl App {
     }
 
     /// The region a notice or invite is for: the community itself, or one of its grids.
-    async fn community_target(&self, community: &RegionRow, code: &str, target: Option<&str>) -> Result<String> {
+    pub(crate) async fn community_target(
+        &self,
+        community: &RegionRow,
+        code: &str,
+        target: Option<&str>,
+    ) -> Result<String> {
         match target {
             None => Ok(community.id.clone()),
             Some(t) if t == code => Ok(community.id.clone()),
@@ -186,7 +195,7 @@ impl App {
     }
 
     /// The code of a stored region (a community or one of its grids).
-    async fn code_of_region(&self, region_id: &str) -> Result<RegionCode> {
+    pub(crate) async fn code_of_region(&self, region_id: &str) -> Result<RegionCode> {
         let r = self.store.region(region_id).await?.ok_or(AppError::NotFound)?;
         RegionCode::parse(&r.code).map_err(|e| AppError::Internal(e.to_string()))
     }
@@ -461,7 +470,14 @@ impl App {
                     continue;
                 }
                 let (notices, topics, items) = self.store.community_news(&community.id, since).await?;
-                let notices = notices.iter().filter(|t| **t == community.id || **t == region.id).count();
+                let home = self.store.member_home(&p.user_id, &community.id).await?.map(|h| h.building_id);
+                let notices = notices
+                    .iter()
+                    .filter(|(t, b)| match b {
+                        Some(b) => home.as_ref() == Some(b),
+                        None => *t == community.id || *t == region.id,
+                    })
+                    .count();
                 let mut news = Vec::new();
                 if notices > 0 {
                     news.push(format!("{notices} 条新公告"));
@@ -754,7 +770,7 @@ impl App {
     }
 
     /// An action item and its community's code, if the session may read it.
-    async fn readable_item(&self, s: &Session, id: &str) -> Result<(ActionItemRow, RegionCode)> {
+    pub(crate) async fn readable_item(&self, s: &Session, id: &str) -> Result<(ActionItemRow, RegionCode)> {
         let item = self.store.action_item(id).await?.ok_or(AppError::NotFound)?;
         let code = self.code_of_region(&item.community_id).await?;
         self.authorize_community(s, Action::ReadCommunity, &code)?;
@@ -776,6 +792,8 @@ impl App {
         let ids = self.store.volunteers(&item.id).await?;
         let names = self.public_names(s, staff, &item.community_id, ids.iter().map(String::as_str)).await?;
         Ok(ItemExtras {
+            may_work: staff || item.owner_id == s.user_id,
+            subtasks: self.store.subtasks(&item.id).await?,
             i_volunteer: ids.contains(&s.user_id),
             volunteers: ids.iter().map(|id| names.get(id).cloned().unwrap_or_default()).collect(),
             photos: self.store.update_photo_hashes(&item.id).await?,
@@ -830,6 +848,13 @@ impl App {
         if !(0..=100).contains(&progress) {
             return Err(AppError::Validation("progress is a percentage, 0–100".into()));
         }
+        // With sub-tasks, progress is their weighted share; an update only says how it goes.
+        if progress != item.progress && !self.store.subtasks(id).await?.is_empty() {
+            return Err(AppError::Validation(format!(
+                "this item's progress follows its sub-tasks ({} %): tick them off instead",
+                item.progress
+            )));
+        }
         let now = self.now_ms();
         let status = action_status(progress, item.deadline_ms, now);
         let u = ActionUpdateRow {
@@ -869,9 +894,9 @@ impl App {
     /// space: whom an action item can be given to. Residents do not get the list, so a
     /// resident stays unknown to neighbours.
     pub async fn community_members(&self, s: &Session, code: &str) -> Result<Vec<palmgrid_store::MemberRow>> {
-        let (_, c) = self.community(code).await?;
+        let (community, c) = self.community(code).await?;
         self.authorize_community(s, Action::ManageTopics, &c)?;
-        Ok(self.store.members_in(c.as_str()).await?)
+        Ok(self.store.members_in(c.as_str(), &community.id).await?)
     }
 
     /// Display names of users and codes of regions, for views that show them beside ids.
@@ -1087,32 +1112,51 @@ pub struct Receipts {
 const PARTICIPANTS: [&str; 4] = ["resident", "property_manager", "local_unit", "social_org"];
 
 impl App {
-    /// Whether a notice to `target` is for this session: community-wide notices are for every
-    /// member; a notice to a grid is for members whose scope lies in that grid, and the staff.
-    fn notice_is_for(&self, s: &Session, target: &RegionCode, community: &RegionCode) -> bool {
-        if target == community {
+    /// Whether a notice to `target` (and `building`) is for this session: the staff see every
+    /// notice; community-wide notices are for every member; a notice to a grid is for members
+    /// whose scope lies in that grid; a notice to a building is for the members whose home is
+    /// there (`home`: the session's building in this community).
+    fn notice_is_for(
+        &self,
+        s: &Session,
+        target: &RegionCode,
+        building: Option<&str>,
+        community: &RegionCode,
+        home: Option<&str>,
+    ) -> bool {
+        if self.is_space_staff(s, community) {
             return true;
         }
-        let staff = self.authorize(s, Action::ManageTopics, &Resource::Community(community.clone())).is_ok();
-        staff || s.actor.grants.iter().any(|g| g.scope.as_ref().is_some_and(|sc| sc.is_within(target)))
+        if let Some(b) = building {
+            return home == Some(b);
+        }
+        target == community || s.actor.grants.iter().any(|g| g.scope.as_ref().is_some_and(|sc| sc.is_within(target)))
     }
 
-    /// Posts a notice to the community or one of its grids (the staff running the space).
+    /// The session's building in a community, if its home is recorded.
+    async fn home_building(&self, s: &Session, community_id: &str) -> Result<Option<String>> {
+        Ok(self.store.member_home(&s.user_id, community_id).await?.map(|h| h.building_id))
+    }
+
+    /// Posts a notice to the community, one of its grids or one of its buildings (the staff
+    /// running the space).
     pub async fn post_notice(
         &self,
         s: &Session,
         code: &str,
         target: Option<&str>,
+        building: Option<&str>,
         title: &str,
         body: &str,
     ) -> Result<palmgrid_store::NoticeRow> {
         let (community, c) = self.community(code).await?;
         self.authorize_community(s, Action::ManageTopics, &c)?;
-        let target_id = self.community_target(&community, code, target).await?;
+        let (target_id, building) = self.target_and_building(&community, code, target, building).await?;
         let n = palmgrid_store::NoticeRow {
             id: uuid::Uuid::new_v4().to_string(),
             community_id: community.id,
             target_id,
+            building_id: building.map(|b| b.id),
             title: text("title", title, 100)?,
             body: text("body", body, 8000)?,
             created_by: s.user_id.clone(),
@@ -1129,6 +1173,7 @@ impl App {
         self.authorize_community(s, Action::ReadCommunity, &c)?;
         let codes: std::collections::HashMap<String, String> =
             self.store.list_regions().await?.into_iter().map(|r| (r.id, r.code)).collect();
+        let home = self.home_building(s, &community.id).await?;
         Ok(self
             .store
             .list_notices(&community.id, &s.user_id)
@@ -1138,7 +1183,7 @@ impl App {
                 codes
                     .get(&n.target_id)
                     .and_then(|t| RegionCode::parse(t).ok())
-                    .is_some_and(|t| self.notice_is_for(s, &t, &c))
+                    .is_some_and(|t| self.notice_is_for(s, &t, n.building_id.as_deref(), &c, home.as_deref()))
             })
             .collect())
     }
@@ -1146,7 +1191,8 @@ impl App {
     /// Opens a notice, which counts as reading it.
     pub async fn read_notice(&self, s: &Session, id: &str) -> Result<palmgrid_store::NoticeRow> {
         let (n, target, c) = self.notice_of(s, id).await?;
-        if !self.notice_is_for(s, &target, &c) {
+        let home = self.home_building(s, &n.community_id).await?;
+        if !self.notice_is_for(s, &target, n.building_id.as_deref(), &c, home.as_deref()) {
             return Err(AppError::NotFound);
         }
         self.store.mark_notice_read(id, &s.user_id, self.now_ms()).await?;
@@ -1163,9 +1209,22 @@ impl App {
 
     /// Read receipts of a notice (the staff running the space).
     pub async fn notice_receipts(&self, s: &Session, id: &str) -> Result<Receipts> {
-        let (_, target, c) = self.notice_of(s, id).await?;
+        let (n, target, c) = self.notice_of(s, id).await?;
         self.authorize_community(s, Action::ManageTopics, &c)?;
-        let audience = self.store.members_under(target.as_str(), &PARTICIPANTS).await?;
+        // A building's residents may hold their membership over the whole community.
+        let under = if n.building_id.is_some() { &c } else { &target };
+        let mut audience = self.store.members_under(under.as_str(), &PARTICIPANTS).await?;
+        if let Some(b) = &n.building_id {
+            let living: std::collections::HashSet<String> = self
+                .store
+                .member_homes(&n.community_id)
+                .await?
+                .into_iter()
+                .filter(|h| h.building_id == *b)
+                .map(|h| h.user_id)
+                .collect();
+            audience.retain(|(u, _)| living.contains(u));
+        }
         // Only the audience's reads count: staff opening a notice are not its readers.
         let read = self
             .store
@@ -1188,23 +1247,27 @@ pub const INVITE_TTL_MS: i64 = 7 * 86_400_000;
 pub struct JoinRequest {
     pub request: palmgrid_store::JoinRequestRow,
     pub address: String,
+    /// The building the invite was issued for, by name.
+    pub building: Option<String>,
     pub username: String,
     pub display_name: String,
 }
 
 impl App {
-    /// An officer issues an invite for an address in the community (or one of its grids).
-    /// Returns the invite and its code, shown once (as text and as a QR of the join link).
+    /// An officer issues an invite for an address in the community (or one of its grids, or
+    /// one of its buildings: then the address is the rest of it, unit and room). Returns the
+    /// invite and its code, shown once (as text and as a QR of the join link).
     pub async fn issue_invite(
         &self,
         s: &Session,
         code: &str,
         target: Option<&str>,
+        building: Option<&str>,
         address: &str,
     ) -> Result<(palmgrid_store::InviteRow, String)> {
         let (community, c) = self.community(code).await?;
         self.authorize_community(s, Action::ManageTopics, &c)?;
-        let target_id = self.community_target(&community, code, target).await?;
+        let (target_id, building) = self.target_and_building(&community, code, target, building).await?;
         let secret = data_encoding::BASE32_NOPAD.encode(&crate::random_bytes::<10>());
         let now = self.now_ms();
         let row = palmgrid_store::InviteRow {
@@ -1212,6 +1275,7 @@ impl App {
             code_hash: crate::auth::hash_token(&secret),
             community_id: community.id,
             target_id,
+            building_id: building.map(|b| b.id),
             address: text("address", address, 200)?,
             issued_by: s.user_id.clone(),
             created_ms: now,
@@ -1266,10 +1330,13 @@ impl App {
         let (community, c) = self.community(code).await?;
         self.authorize_community(s, Action::ManageTopics, &c)?;
         let mut out = Vec::new();
+        let buildings: std::collections::HashMap<String, String> =
+            self.store.buildings(&community.id).await?.into_iter().map(|b| (b.id, b.name)).collect();
         for (request, invite) in self.store.join_requests(&community.id).await? {
             let u = self.store.user_by_id(&request.user_id).await?.ok_or(AppError::NotFound)?;
             out.push(JoinRequest {
                 request,
+                building: invite.building_id.as_ref().and_then(|b| buildings.get(b).cloned()),
                 address: invite.address,
                 username: u.username,
                 display_name: u.display_name,
@@ -1288,7 +1355,15 @@ impl App {
         let membership =
             verify.then_some((mid.as_str(), request.user_id.as_str(), "resident", invite.target_id.as_str()));
         let state = if verify { "verified" } else { "rejected" };
-        self.store.decide_join(id, state, &s.user_id, self.now_ms(), membership).await?;
+        let now = self.now_ms();
+        let home = invite.building_id.as_ref().filter(|_| verify).map(|b| palmgrid_store::MemberHomeRow {
+            user_id: request.user_id.clone(),
+            community_id: invite.community_id.clone(),
+            building_id: b.clone(),
+            address: invite.address.clone(),
+            created_ms: now,
+        });
+        self.store.decide_join(id, state, &s.user_id, now, membership, home.as_ref()).await?;
         let action = if verify { "community.verify" } else { "community.reject" };
         self.record(
             &s.into(),
@@ -1313,6 +1388,8 @@ pub struct ChatMessage {
     /// The author's alias in this community, when they chose to be anonymous to neighbours.
     pub alias: Option<String>,
     pub body: String,
+    /// A picture sent with the message (`GET /api/v1/chat-images/{id}`).
+    pub image_id: Option<String>,
     pub created_ms: i64,
 }
 
@@ -1398,6 +1475,7 @@ impl App {
                 alias: anonymous.contains(&m.author_id).then(|| alias(community_id, &m.author_id)),
                 author_id: m.author_id,
                 body: m.body,
+                image_id: m.image_id,
                 created_ms: m.created_ms,
             })
             .collect())
@@ -1417,6 +1495,38 @@ impl App {
         let (community, c) = self.community(code).await?;
         self.authorize_community(s, Action::ReadCommunity, &c)?;
         let body = text("message", body, 2000)?;
+        self.chat_send(s, &community, &c, body, None).await
+    }
+
+    /// Posts a picture (a JPEG, checked and stripped of metadata like case photos) with an
+    /// optional caption to the chat (members).
+    pub async fn chat_post_image(&self, s: &Session, code: &str, caption: &str, bytes: &[u8]) -> Result<ChatMessage> {
+        let (community, c) = self.community(code).await?;
+        self.authorize_community(s, Action::ReadCommunity, &c)?;
+        let caption = if caption.trim().is_empty() { String::new() } else { text("caption", caption, 200)? };
+        let clean = crate::photo::clean_photo(bytes)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let sha = crate::cases::sha256_hex(&clean.bytes);
+        self.store.insert_chat_image(&id, &community.id, &clean.bytes, &sha, &s.user_id, self.now_ms()).await?;
+        self.chat_send(s, &community, &c, caption, Some(id)).await
+    }
+
+    /// A chat picture (members of its community; anyone else gets 404).
+    pub async fn chat_image(&self, s: &Session, id: &str) -> Result<Vec<u8>> {
+        let (community_id, jpeg) = self.store.chat_image(id).await?.ok_or(AppError::NotFound)?;
+        let c = self.code_of_region(&community_id).await?;
+        self.authorize_community(s, Action::ReadCommunity, &c)?;
+        Ok(jpeg)
+    }
+
+    async fn chat_send(
+        &self,
+        s: &Session,
+        community: &RegionRow,
+        c: &RegionCode,
+        body: String,
+        image_id: Option<String>,
+    ) -> Result<ChatMessage> {
         let room = self.chat.room(&community.id);
         let _order = room.order.lock().await;
         let now = self.now_ms();
@@ -1425,6 +1535,7 @@ impl App {
             community_id: community.id.clone(),
             author_id: s.user_id.clone(),
             body: body.clone(),
+            image_id: image_id.clone(),
             created_ms: now,
         };
         let anonymous = self.is_anonymous(s).await?;
@@ -1435,11 +1546,12 @@ impl App {
             author_name: s.display_name.clone(),
             alias: anonymous.then(|| alias(&community.id, &s.user_id)),
             body,
+            image_id,
             created_ms: now,
         };
         let _ = room.tx.send(msg.clone());
         drop(_order);
-        self.notify_mentions(s, &c, &msg).await?;
+        self.notify_mentions(s, c, &msg).await?;
         Ok(msg)
     }
 

@@ -55,6 +55,42 @@ pub async fn seed(app: &App) -> Result<()> {
             app.store.add_department_member(department, &u.id, app.now_ms()).await?;
         }
     }
+    seed_buildings(app).await
+}
+
+/// The buildings of 牛角巷社区 (name, grid), and the demo resident's home in the first.
+pub const DEMO_BUILDINGS: [(&str, &str); 4] =
+    [("1栋", "430407001001001"), ("2栋", "430407001001001"), ("3栋", "430407001001002"), ("5栋", "430407001001003")];
+
+async fn seed_buildings(app: &App) -> Result<()> {
+    let Some(community) = app.store.region_by_code("430407001001").await? else { return Ok(()) };
+    if !app.store.buildings(&community.id).await?.is_empty() {
+        return Ok(());
+    }
+    let now = app.now_ms();
+    let mut first = None;
+    for (name, grid) in DEMO_BUILDINGS {
+        let grid_id = app.store.region_by_code(grid).await?.map(|g| g.id);
+        let row = palmgrid_store::BuildingRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            community_id: community.id.clone(),
+            grid_id,
+            name: name.into(),
+            created_ms: now,
+        };
+        app.store.insert_building(&row).await?;
+        first.get_or_insert(row.id);
+    }
+    if let (Some(b), Some(u)) = (first, app.store.user_by_username("resident").await?) {
+        let home = palmgrid_store::MemberHomeRow {
+            user_id: u.id,
+            community_id: community.id,
+            building_id: b,
+            address: "2单元301室".into(),
+            created_ms: now,
+        };
+        app.store.set_member_home(&home).await?;
+    }
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 pub mod access_report;
 pub mod audit;
 pub mod auth;
+pub mod buildings;
 pub mod cameras;
 pub mod case_metrics;
 pub mod cases;
@@ -20,6 +21,7 @@ pub mod recordings;
 pub mod regions;
 pub mod rtsp;
 pub mod service;
+pub mod subtasks;
 pub mod users;
 
 pub use audit::{AuditSigner, VerifyReport};

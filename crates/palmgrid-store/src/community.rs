@@ -258,10 +258,15 @@ impl Store {
     }
 
     /// Notices, topics and action items of a community that are new (or, for items, updated)
-    /// since `since_ms`: (notice target ids, topics, items).
-    pub async fn community_news(&self, community_id: &str, since_ms: i64) -> Result<(Vec<String>, i64, i64)> {
-        let notices: Vec<String> = on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT target_id FROM notices WHERE community_id = $1 AND created_ms > $2"
+    /// since `since_ms`: (notice target and building ids, topics, items).
+    #[allow(clippy::type_complexity)]
+    pub async fn community_news(
+        &self,
+        community_id: &str,
+        since_ms: i64,
+    ) -> Result<(Vec<(String, Option<String>)>, i64, i64)> {
+        let notices: Vec<(String, Option<String>)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT target_id, building_id FROM notices WHERE community_id = $1 AND created_ms > $2"
         )
         .bind(community_id)
         .bind(since_ms)
@@ -634,6 +639,8 @@ pub struct NoticeRow {
     pub community_id: String,
     /// The community itself or one of its grids.
     pub target_id: String,
+    /// A building of the community: the notice is for the members living there.
+    pub building_id: Option<String>,
     pub title: String,
     pub body: String,
     pub created_by: String,
@@ -643,12 +650,13 @@ pub struct NoticeRow {
 impl Store {
     pub async fn insert_notice(&self, n: &NoticeRow) -> Result<()> {
         on_pool!(self, |p| sqlx::query(
-            "INSERT INTO notices (id, community_id, target_id, title, body, created_by, created_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            "INSERT INTO notices (id, community_id, target_id, building_id, title, body, created_by, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         )
         .bind(&n.id)
         .bind(&n.community_id)
         .bind(&n.target_id)
+        .bind(&n.building_id)
         .bind(&n.title)
         .bind(&n.body)
         .bind(&n.created_by)
@@ -660,18 +668,20 @@ impl Store {
     }
 
     pub async fn notice(&self, id: &str) -> Result<Option<NoticeRow>> {
-        Ok(on_pool!(self, |p| sqlx::query_as(
-            "SELECT id, community_id, target_id, title, body, created_by, created_ms FROM notices WHERE id = $1"
+        Ok(on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT id, community_id, target_id, building_id, title, body, created_by, created_ms FROM notices WHERE id = $1"
         )
         .bind(id)
         .fetch_optional(p)
-        .await?))
+        .await?
+        }))
     }
 
     /// A community's notices, newest first, with whether `user_id` has read each.
     pub async fn list_notices(&self, community_id: &str, user_id: &str) -> Result<Vec<(NoticeRow, bool)>> {
         let notices: Vec<NoticeRow> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT id, community_id, target_id, title, body, created_by, created_ms FROM notices \
+            "SELECT id, community_id, target_id, building_id, title, body, created_by, created_ms FROM notices \
              WHERE community_id = $1 ORDER BY created_ms DESC, id"
         )
         .bind(community_id)
@@ -720,16 +730,22 @@ impl Store {
     }
 
     /// Enabled users holding a membership over a region whose code starts with `prefix`
-    /// (a community and its grids), with the role and region, ordered by region and name.
-    pub async fn members_in(&self, prefix: &str) -> Result<Vec<MemberRow>> {
+    /// (a community and its grids), with the role and region and their home in the community
+    /// `community_id`, ordered by region and name.
+    pub async fn members_in(&self, prefix: &str, community_id: &str) -> Result<Vec<MemberRow>> {
         let like = format!("{prefix}%");
         Ok(on_pool!(self, |p| sqlx::query_as(
             "SELECT u.id AS user_id, u.username, u.display_name, m.role, r.code AS region_code, \
-             r.name AS region_name FROM memberships m JOIN regions r ON r.id = m.region_id \
-             JOIN users u ON u.id = m.user_id WHERE r.code LIKE $1 AND u.disabled = FALSE \
+             r.name AS region_name, b.name AS building, h.address AS address \
+             FROM memberships m JOIN regions r ON r.id = m.region_id \
+             JOIN users u ON u.id = m.user_id \
+             LEFT JOIN member_homes h ON h.user_id = u.id AND h.community_id = $2 \
+             LEFT JOIN buildings b ON b.id = h.building_id \
+             WHERE r.code LIKE $1 AND u.disabled = FALSE \
              ORDER BY r.code, u.display_name, u.id, m.role"
         )
         .bind(&like)
+        .bind(community_id)
         .fetch_all(p)
         .await?))
     }
@@ -777,6 +793,9 @@ pub struct MemberRow {
     pub role: String,
     pub region_code: String,
     pub region_name: String,
+    /// Their building and address in the community, when recorded.
+    pub building: Option<String>,
+    pub address: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -786,6 +805,8 @@ pub struct InviteRow {
     pub community_id: String,
     /// The community or one of its grids: where the resident's membership will be.
     pub target_id: String,
+    /// The building of the address, when the community lists its buildings.
+    pub building_id: Option<String>,
     pub address: String,
     pub issued_by: String,
     pub created_ms: i64,
@@ -793,7 +814,8 @@ pub struct InviteRow {
     pub used_ms: Option<i64>,
 }
 
-const INVITE_COLS: &str = "id, code_hash, community_id, target_id, address, issued_by, created_ms, expires_ms, used_ms";
+const INVITE_COLS: &str =
+    "id, code_hash, community_id, target_id, building_id, address, issued_by, created_ms, expires_ms, used_ms";
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct JoinRequestRow {
@@ -809,12 +831,13 @@ pub struct JoinRequestRow {
 
 impl Store {
     pub async fn insert_invite(&self, i: &InviteRow) -> Result<()> {
-        let sql = format!("INSERT INTO invites ({INVITE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
+        let sql = format!("INSERT INTO invites ({INVITE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
         on_pool!(self, |p| sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&i.id)
             .bind(&i.code_hash)
             .bind(&i.community_id)
             .bind(&i.target_id)
+            .bind(&i.building_id)
             .bind(&i.address)
             .bind(&i.issued_by)
             .bind(i.created_ms)
@@ -920,8 +943,9 @@ impl Store {
         .await?))
     }
 
-    /// Decides a pending request; when verified, grants the membership in the same
-    /// transaction. A request decided meanwhile is a conflict.
+    /// Decides a pending request; when verified, grants the membership and records the home
+    /// (when the invite named a building) in the same transaction. A request decided
+    /// meanwhile is a conflict.
     pub async fn decide_join(
         &self,
         id: &str,
@@ -929,6 +953,7 @@ impl Store {
         decided_by: &str,
         now_ms: i64,
         membership: Option<(&str, &str, &str, &str)>,
+        home: Option<&crate::MemberHomeRow>,
     ) -> Result<()> {
         on_pool!(self, |p| {
             let mut tx = p.begin().await?;
@@ -957,6 +982,20 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            if let Some(h) = home {
+                sqlx::query(
+                    "INSERT INTO member_homes (user_id, community_id, building_id, address, created_ms) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, community_id) \
+                     DO UPDATE SET building_id = $3, address = $4, created_ms = $5",
+                )
+                .bind(&h.user_id)
+                .bind(&h.community_id)
+                .bind(&h.building_id)
+                .bind(&h.address)
+                .bind(h.created_ms)
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
         });
         Ok(())
@@ -970,18 +1009,56 @@ pub struct ChatMessageRow {
     pub community_id: String,
     pub author_id: String,
     pub body: String,
+    /// A picture sent with the message (`chat_images`).
+    pub image_id: Option<String>,
     pub created_ms: i64,
 }
 
 impl Store {
+    /// Stores a chat picture (a checked JPEG without metadata).
+    pub async fn insert_chat_image(
+        &self,
+        id: &str,
+        community_id: &str,
+        jpeg: &[u8],
+        sha256: &str,
+        created_by: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        on_pool!(self, |p| sqlx::query(
+            "INSERT INTO chat_images (id, community_id, jpeg, sha256, created_by, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6)"
+        )
+        .bind(id)
+        .bind(community_id)
+        .bind(jpeg)
+        .bind(sha256)
+        .bind(created_by)
+        .bind(now_ms)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected())?);
+        Ok(())
+    }
+
+    /// A chat picture: (community id, JPEG).
+    pub async fn chat_image(&self, id: &str) -> Result<Option<(String, Vec<u8>)>> {
+        Ok(on_pool!(self, |p| sqlx::query_as("SELECT community_id, jpeg FROM chat_images WHERE id = $1")
+            .bind(id)
+            .fetch_optional(p)
+            .await?))
+    }
+
     /// Stores a message and returns its number.
     pub async fn insert_chat_message(&self, m: &ChatMessageRow) -> Result<i64> {
         Ok(on_pool!(self, |p| sqlx::query_scalar(
-            "INSERT INTO chat_messages (community_id, author_id, body, created_ms) VALUES ($1, $2, $3, $4) RETURNING id"
+            "INSERT INTO chat_messages (community_id, author_id, body, image_id, created_ms) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id"
         )
         .bind(&m.community_id)
         .bind(&m.author_id)
         .bind(&m.body)
+        .bind(&m.image_id)
         .bind(m.created_ms)
         .fetch_one(p)
         .await?))
@@ -995,7 +1072,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<ChatMessageRow>> {
         let mut rows: Vec<ChatMessageRow> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT id, community_id, author_id, body, created_ms FROM chat_messages \
+            "SELECT id, community_id, author_id, body, image_id, created_ms FROM chat_messages \
              WHERE community_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
         )
         .bind(community_id)

@@ -8,6 +8,7 @@
 //! ids are UUID text in both, so rows read back identically.
 
 mod audit;
+mod buildings;
 mod cameras;
 mod cases;
 mod community;
@@ -16,10 +17,12 @@ mod recordings;
 mod regions;
 mod service;
 mod sessions;
+mod subtasks;
 pub mod testing;
 mod users;
 
 pub use audit::AuditFilter;
+pub use buildings::{BuildingRow, MemberHomeRow};
 pub use cameras::CameraRow;
 pub use cases::{
     ApiKeyRow, CaseEventRow, CaseFilter, CaseRouteRow, CaseRow, CaseWrite, EvidenceRow, HoldRow, NewEvidence,
@@ -34,6 +37,7 @@ pub use recordings::{RecordingProgress, RecordingRow, RecordingSpan, VideoParams
 pub use regions::{RegionImport, RegionRow, UnitGridRow};
 pub use service::ServiceRequestRow;
 pub use sessions::SessionRow;
+pub use subtasks::{SubtaskChange, SubtaskRow, weighted_progress};
 pub use users::{MembershipRow, UserRow};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -232,6 +232,10 @@ pub struct ActionItemDetailView {
     pub volunteers: Vec<String>,
     /// The reader volunteers.
     pub i_volunteer: bool,
+    /// Weighted sub-tasks; when there are any, `item.progress` is their done share.
+    pub subtasks: Vec<crate::handlers::buildings::SubtaskView>,
+    /// The reader may post progress and work the sub-tasks (the owner and the staff).
+    pub may_work: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -546,10 +550,12 @@ pub async fn get_action_item(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ActionItemDetailView>> {
     let (item, updates) = state.app.action_item(&a.session, &id).await?;
+    let extras = state.app.action_item_extras(&a.session, &item).await?;
     let mut users: Vec<&str> = updates.iter().map(|u| u.author_id.as_str()).collect();
     users.push(&item.owner_id);
+    users.extend(extras.subtasks.iter().filter_map(|t| t.done_by.as_deref()));
     let l = labels(&state, &a, &users, &[&item.community_id]).await?;
-    let extras = state.app.action_item_extras(&a.session, &item).await?;
+    let subtasks = extras.subtasks.into_iter().map(|t| crate::handlers::buildings::SubtaskView::new(t, &l)).collect();
     Ok(Json(ActionItemDetailView {
         updates: updates
             .into_iter()
@@ -561,6 +567,8 @@ pub async fn get_action_item(
         item: ActionItemView::new(item, &l),
         volunteers: extras.volunteers,
         i_volunteer: extras.i_volunteer,
+        subtasks,
+        may_work: extras.may_work,
     }))
 }
 
@@ -835,16 +843,33 @@ pub struct NoticeRequest {
     pub body: String,
     /// A grid of the community (default: the whole community).
     pub target: Option<String>,
+    /// A building of the community (`GET …/buildings`): only its residents get the notice.
+    pub building_id: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NoticeView {
     pub id: String,
+    /// The building the notice is for, if it is for one.
+    pub building_id: Option<String>,
     pub title: String,
     pub body: String,
     pub created_at: String,
     /// Whether the reader has opened it.
     pub read: bool,
+}
+
+impl NoticeView {
+    fn new(n: palmgrid_store::NoticeRow, read: bool) -> Self {
+        NoticeView {
+            id: n.id,
+            building_id: n.building_id,
+            title: n.title,
+            body: n.body,
+            created_at: rfc3339(n.created_ms),
+            read,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -867,8 +892,11 @@ pub async fn post_notice(
     Path(code): Path<String>,
     Json(r): Json<NoticeRequest>,
 ) -> ApiResult<(StatusCode, Json<NoticeView>)> {
-    let n = state.app.post_notice(&a.session, &code, r.target.as_deref(), &r.title, &r.body).await?;
-    let v = NoticeView { id: n.id, title: n.title, body: n.body, created_at: rfc3339(n.created_ms), read: false };
+    let n = state
+        .app
+        .post_notice(&a.session, &code, r.target.as_deref(), r.building_id.as_deref(), &r.title, &r.body)
+        .await?;
+    let v = NoticeView::new(n, false);
     Ok((StatusCode::CREATED, Json(v)))
 }
 
@@ -881,10 +909,7 @@ pub async fn list_notices(
     Path(code): Path<String>,
 ) -> ApiResult<Json<ItemsView<NoticeView>>> {
     let rows = state.app.notices(&a.session, &code).await?;
-    let items = rows
-        .into_iter()
-        .map(|(n, read)| NoticeView { id: n.id, title: n.title, body: n.body, created_at: rfc3339(n.created_ms), read })
-        .collect();
+    let items = rows.into_iter().map(|(n, read)| NoticeView::new(n, read)).collect();
     Ok(Json(ItemsView { items }))
 }
 
@@ -897,7 +922,7 @@ pub async fn read_notice(
     Path(id): Path<String>,
 ) -> ApiResult<Json<NoticeView>> {
     let n = state.app.read_notice(&a.session, &id).await?;
-    Ok(Json(NoticeView { id: n.id, title: n.title, body: n.body, created_at: rfc3339(n.created_ms), read: true }))
+    Ok(Json(NoticeView::new(n, true)))
 }
 
 /// Who has read a notice, and who has not (the staff running the space).
@@ -919,10 +944,13 @@ pub async fn notice_receipts(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
-    /// The address the invite is for (shown to the staff who verify).
+    /// The address the invite is for (shown to the staff who verify); with a building, the
+    /// rest of it (unit, room).
     pub address: String,
-    /// A grid of the community (default: the community).
+    /// A grid of the community (default: the community, or the building's grid).
     pub target: Option<String>,
+    /// A building of the community: verifying the newcomer records their home there.
+    pub building_id: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -944,6 +972,8 @@ pub struct JoinRequestBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct JoinedView {
+    /// The join request the staff will decide.
+    pub request_id: String,
     /// `pending` until the community's staff verify the account.
     pub status: String,
 }
@@ -954,6 +984,8 @@ pub struct JoinRequestView {
     pub username: String,
     pub display_name: String,
     pub address: String,
+    /// The building the invite was issued for, by name.
+    pub building: Option<String>,
     /// `pending`, `verified` or `rejected`.
     pub state: String,
     pub created_at: String,
@@ -976,7 +1008,8 @@ pub async fn issue_invite(
     Path(code): Path<String>,
     Json(r): Json<InviteRequest>,
 ) -> ApiResult<(StatusCode, Json<InviteView>)> {
-    let (row, secret) = state.app.issue_invite(&a.session, &code, r.target.as_deref(), &r.address).await?;
+    let (row, secret) =
+        state.app.issue_invite(&a.session, &code, r.target.as_deref(), r.building_id.as_deref(), &r.address).await?;
     let view =
         InviteView { join_url: format!("/join?code={secret}"), code: secret, expires_at: rfc3339(row.expires_ms) };
     Ok((StatusCode::CREATED, Json(view)))
@@ -991,8 +1024,8 @@ pub async fn join(
     Json(r): Json<JoinRequestBody>,
 ) -> ApiResult<(StatusCode, Json<JoinedView>)> {
     let new = palmgrid_app::users::NewUser { username: r.username, display_name: r.display_name, password: r.password };
-    state.app.join_with_invite(&ctx, &r.code, new).await?;
-    Ok((StatusCode::CREATED, Json(JoinedView { status: "pending".into() })))
+    let request_id = state.app.join_with_invite(&ctx, &r.code, new).await?;
+    Ok((StatusCode::CREATED, Json(JoinedView { request_id, status: "pending".into() })))
 }
 
 /// Join requests of a community (its staff).
@@ -1012,6 +1045,7 @@ pub async fn join_requests(
             username: j.username,
             display_name: j.display_name,
             address: j.address,
+            building: j.building,
             state: j.request.state,
             created_at: rfc3339(j.request.created_ms),
         })
@@ -1041,7 +1075,10 @@ pub struct ChatMessageView {
     /// Empty when the author is anonymous to the reader.
     pub author_id: String,
     pub author_name: String,
+    /// The text, or a picture's caption (may be empty when there is a picture).
     pub body: String,
+    /// The picture sent with the message, at `/api/v1/chat-images/{image_id}`.
+    pub image_id: Option<String>,
     pub created_at: String,
 }
 
@@ -1052,6 +1089,7 @@ impl From<palmgrid_app::community::ChatMessage> for ChatMessageView {
             author_id: m.author_id,
             author_name: m.author_name,
             body: m.body,
+            image_id: m.image_id,
             created_at: rfc3339(m.created_ms),
         }
     }
@@ -1096,6 +1134,38 @@ pub async fn chat_post(
 ) -> ApiResult<(StatusCode, Json<ChatMessageView>)> {
     let m = state.app.chat_post(&a.session, &code, &r.body).await?;
     Ok((StatusCode::CREATED, Json(m.into())))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CaptionQuery {
+    /// A caption for the picture (at most 200 characters).
+    #[serde(default)]
+    pub caption: String,
+}
+
+/// Send a picture to the community chat (JPEG, at most 8 MiB; metadata removed).
+#[utoipa::path(operation_id = "chat_post_image", post, path = "/api/v1/communities/{code}/chat/images", tag = "community",
+    params(("code" = String, Path), CaptionQuery), request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    responses((status = 201, body = ChatMessageView), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn chat_post_image(
+    State(state): State<ApiState>,
+    a: Authed,
+    Path(code): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<CaptionQuery>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<ChatMessageView>)> {
+    let m = state.app.chat_post_image(&a.session, &code, &q.caption, &body).await?;
+    Ok((StatusCode::CREATED, Json(m.into())))
+}
+
+/// A picture from the community chat (members of its community).
+#[utoipa::path(operation_id = "chat_image", get, path = "/api/v1/chat-images/{id}", tag = "community",
+    params(("id" = String, Path)),
+    responses((status = 200, content_type = "image/jpeg", description = "Picture"), (status = 404, body = ErrorBody)))]
+pub async fn chat_image(State(state): State<ApiState>, a: Authed, Path(id): Path<String>) -> ApiResult<Response> {
+    let jpeg = state.app.chat_image(&a.session, &id).await?;
+    Ok(([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response())
 }
 
 /// The community chat live: on connect the latest history, then every new message as a
@@ -1303,6 +1373,9 @@ pub struct MemberView {
     pub role: String,
     pub region_code: String,
     pub region_name: String,
+    /// Where they live in the community, when recorded (from a verified invite).
+    pub building: Option<String>,
+    pub address: Option<String>,
 }
 
 /// The members of the community and its grids (the staff running the space): whom an action
@@ -1326,6 +1399,8 @@ pub async fn members(
                 role: m.role,
                 region_code: m.region_code,
                 region_name: m.region_name,
+                building: m.building,
+                address: m.address,
             })
             .collect(),
     }))

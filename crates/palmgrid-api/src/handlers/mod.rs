@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod buildings;
 pub mod cameras;
 pub mod cases;
 pub mod community;

@@ -428,7 +428,7 @@ http_test!(residents_join_with_an_invite_and_are_verified_by_staff, demo_auth(),
 });
 
 /// A chat client: a WebSocket on the community chat with a bearer token.
-async fn chat_client(
+pub(crate) async fn chat_client(
     t: &TestApp,
     token: &str,
 ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
@@ -439,7 +439,7 @@ async fn chat_client(
     tokio_tungstenite::connect_async(req).await.unwrap().0
 }
 
-async fn next_json<S>(ws: &mut S) -> Value
+pub(crate) async fn next_json<S>(ws: &mut S) -> Value
 where
     S: futures::Stream<Item = Result<tokio_tungstenite::tungstenite::Message, tokio_tungstenite::tungstenite::Error>>
         + Unpin,

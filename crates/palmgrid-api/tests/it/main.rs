@@ -1168,3 +1168,4 @@ http_test!(officers_see_only_their_grids_on_the_map, demo_auth(), |t| {
 mod cases;
 mod community;
 mod privacy;
+mod spaces;
