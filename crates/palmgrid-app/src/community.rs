@@ -46,10 +46,23 @@ pub struct PollView {
 #[derive(Debug, Clone)]
 pub struct TopicDetail {
     pub topic: TopicRow,
-    pub comments: Vec<(CommentRow, String)>,
+    pub comments: Vec<CommentEntry>,
     pub poll: Option<PollView>,
     pub may_manage: bool,
     pub may_take_part: bool,
+}
+
+/// A comment as the reader may see it.
+#[derive(Debug, Clone)]
+pub struct CommentEntry {
+    pub row: CommentRow,
+    /// The author as the reader may name them.
+    pub name: String,
+    /// The reader wrote it.
+    pub mine: bool,
+    /// Reports (counted for the moderators only: 0 for everyone else), whether the reader
+    /// reported it, and the author's appeal (for the author and the moderators).
+    pub moderation: palmgrid_store::CommentModeration,
 }
 
 /// One case on the public board: what happened, never who reported it.
@@ -137,6 +150,20 @@ pub(crate) fn text(what: &str, s: &str, max: usize) -> Result<String> {
         return Err(AppError::Validation(format!("{what} must be 1–{max} characters")));
     }
     Ok(t.to_owned())
+}
+
+/// A notification to a comment's author about its moderation, opening the topic.
+fn moderation_note(c: &CommentRow, title: String, now: i64) -> palmgrid_store::NotificationRow {
+    palmgrid_store::NotificationRow {
+        id: 0,
+        user_id: c.author_id.clone(),
+        case_id: None,
+        kind: "moderation".into(),
+        title,
+        created_ms: now,
+        read_ms: None,
+        subject: Some(format!("topic:{}", c.topic_id)),
+    }
 }
 
 fn phase_of(t: &TopicRow) -> Result<Phase> {
@@ -308,14 +335,23 @@ impl App {
         let staff = self.authorize(s, Action::ManageTopics, &space).is_ok();
         let rows = self.store.comments(id).await?;
         let names = self.public_names(s, staff, &topic.community_id, rows.iter().map(|c| c.author_id.as_str())).await?;
+        let mut moderation = self.store.comment_moderation(id, &s.user_id).await?;
         let mut comments = Vec::new();
         for mut c in rows {
             let name = names.get(&c.author_id).cloned().unwrap_or_default();
+            let mine = c.author_id == s.user_id;
             // A hidden comment's text stays with its author and the moderators.
-            if c.hidden_ms.is_some() && !staff && c.author_id != s.user_id {
+            if c.hidden_ms.is_some() && !staff && !mine {
                 c.body = String::new();
             }
-            comments.push((c, name));
+            let mut m = moderation.remove(&c.id).unwrap_or_default();
+            if !staff {
+                m.reports = 0;
+                if !mine {
+                    m.appeal = None;
+                }
+            }
+            comments.push(CommentEntry { row: c, name, mine, moderation: m });
         }
         Ok(TopicDetail {
             poll: self.poll_view(s, id).await?,
@@ -562,6 +598,7 @@ impl App {
             created_ms: self.now_ms(),
             hidden_ms: None,
             hidden_reason: None,
+            removed: false,
         };
         self.store.insert_comment(&c).await?;
         Ok(c)
@@ -587,11 +624,13 @@ impl App {
         let reports = self.store.report_comment(id, &s.user_id, &reason, now).await?;
         if reports >= HIDE_AFTER_REPORTS && c.hidden_ms.is_none() {
             let rule = format!("{HIDE_AFTER_REPORTS} 位成员举报，待审核");
-            if self.store.set_comment_hidden(id, Some((now, &rule))).await? {
+            if self.store.set_comment_hidden(id, Some((now, &rule)), false).await? {
                 let who =
                     crate::audit::Who { actor_id: None, actor_name: "system".into(), actor_role: "system".into() };
                 let details = json!({"topic": c.topic_id, "rule": "reports", "reports": reports, "reason": rule});
                 self.record(&who, ctx, "moderation.hide", &format!("comment:{id}"), RESULT_OK, details).await?;
+                let title = "你的评论被多位成员举报，已隐藏待审核；你可以申诉".to_owned();
+                self.notify(vec![moderation_note(&c, title, now)]).await?;
             }
             return Ok((reports, true));
         }
@@ -611,8 +650,17 @@ impl App {
         let (c, code) = self.readable_comment(s, id).await?;
         self.authorize(s, Action::ManageTopics, &Resource::Community(code))?;
         let rule = text("rule", rule, 200)?;
-        let hidden = remove.then(|| (self.now_ms(), rule.as_str()));
-        self.store.set_comment_hidden(id, hidden).await?;
+        let now = self.now_ms();
+        let hidden = remove.then_some((now, rule.as_str()));
+        self.store.set_comment_hidden(id, hidden, remove).await?;
+        let title = if remove {
+            format!("你的评论因违反「{rule}」已被删除；你可以申诉")
+        } else {
+            "你的评论经审核已恢复显示".to_owned()
+        };
+        if c.hidden_ms.is_some() || remove {
+            self.notify(vec![moderation_note(&c, title, now)]).await?;
+        }
         if !remove {
             // A restored comment starts afresh: earlier reports were reviewed.
             self.store.clear_comment_reports(id).await?;
@@ -996,16 +1044,25 @@ pub struct NewMediation {
 #[derive(Debug, Clone)]
 pub struct MediationDetail {
     pub mediation: palmgrid_store::MediationRow,
+    /// The community's code.
+    pub community_code: String,
     pub parties: Vec<(String, String)>,
     pub mediator_name: String,
-    pub entries: Vec<palmgrid_store::MediationEntryRow>,
+    /// Entries with their author's name.
+    pub entries: Vec<(palmgrid_store::MediationEntryRow, String)>,
 }
 
 impl App {
     /// Registers a mediation (登记受理): the staff running the space name the parties and the
     /// mediator, who must be members of the community. From then on only the parties and the
     /// mediator see it — not even whoever registered it, unless they mediate.
-    pub async fn register_mediation(&self, s: &Session, code: &str, new: NewMediation) -> Result<String> {
+    pub async fn register_mediation(
+        &self,
+        s: &Session,
+        ctx: &RequestCtx,
+        code: &str,
+        new: NewMediation,
+    ) -> Result<String> {
         let (community, c) = self.community(code).await?;
         self.authorize_community(s, Action::ManageTopics, &c)?;
         let title = text("title", &new.title, 100)?;
@@ -1040,6 +1097,24 @@ impl App {
             updated_ms: now,
         };
         self.store.insert_mediation(&m, &parties).await?;
+        // The fact is audited, not what the dispute is about: the record is for its people.
+        let details = json!({"community": code, "parties": parties.len(), "mediator": m.mediator_id});
+        self.record(&s.into(), ctx, "mediation.register", &format!("mediation:{}", m.id), RESULT_OK, details).await?;
+        let notes = parties
+            .iter()
+            .chain(std::iter::once(&m.mediator_id))
+            .map(|u| palmgrid_store::NotificationRow {
+                id: 0,
+                user_id: u.clone(),
+                case_id: None,
+                kind: "mediation".into(),
+                title: format!("调解「{}」已登记受理", m.title),
+                created_ms: now,
+                read_ms: None,
+                subject: Some(format!("mediation:{}", m.id)),
+            })
+            .collect();
+        self.notify(notes).await?;
         Ok(m.id)
     }
 
@@ -1053,15 +1128,25 @@ impl App {
             Err(AppError::Forbidden) => return Err(AppError::NotFound),
             Err(e) => return Err(e),
         }
-        let name = |u: Option<palmgrid_store::UserRow>| u.map(|u| u.display_name).unwrap_or_default();
-        let mut named = Vec::new();
-        for p in parties {
-            named.push((p.clone(), name(self.store.user_by_id(&p).await?)));
+        let mut names: std::collections::HashMap<String, String> = Default::default();
+        let entries = self.store.mediation_entries(id).await?;
+        for u in parties.iter().chain([&m.mediator_id]).chain(entries.iter().map(|e| &e.author_id)) {
+            if !names.contains_key(u) {
+                let n = self.store.user_by_id(u).await?.map(|u| u.display_name).unwrap_or_default();
+                names.insert(u.clone(), n);
+            }
         }
         Ok(MediationDetail {
-            mediator_name: name(self.store.user_by_id(&m.mediator_id).await?),
-            entries: self.store.mediation_entries(id).await?,
-            parties: named,
+            community_code: self.code_of_region(&m.community_id).await?.as_str().to_owned(),
+            mediator_name: names[&m.mediator_id].clone(),
+            entries: entries
+                .into_iter()
+                .map(|e| {
+                    let n = names[&e.author_id].clone();
+                    (e, n)
+                })
+                .collect(),
+            parties: parties.iter().map(|p| (p.clone(), names[p].clone())).collect(),
             mediation: m,
         })
     }
@@ -1073,7 +1158,15 @@ impl App {
 
     /// A step by the mediator: `session` (notes of a meeting), `agreement` (the agreement's
     /// text), `follow_up` (回访), `escalation` (`to`: `street` or `court`) or `closing`.
-    pub async fn mediation_step(&self, s: &Session, id: &str, step: &str, notes: &str, to: Option<&str>) -> Result<()> {
+    pub async fn mediation_step(
+        &self,
+        s: &Session,
+        ctx: &RequestCtx,
+        id: &str,
+        step: &str,
+        notes: &str,
+        to: Option<&str>,
+    ) -> Result<()> {
         let d = self.mediation(s, id).await?;
         if d.mediation.mediator_id != s.user_id {
             return Err(AppError::Forbidden);
@@ -1096,7 +1189,10 @@ impl App {
             created_ms: self.now_ms(),
         };
         let agreement = (step == "agreement").then_some(notes.as_str());
-        Ok(self.store.add_mediation_entry(&e, &d.mediation.state, next, agreement, escalated_to).await?)
+        self.store.add_mediation_entry(&e, &d.mediation.state, next, agreement, escalated_to).await?;
+        let details = json!({"step": step, "state": next, "escalated_to": escalated_to});
+        self.record(&s.into(), ctx, "mediation.step", &format!("mediation:{id}"), RESULT_OK, details).await?;
+        Ok(())
     }
 }
 

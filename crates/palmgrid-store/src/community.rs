@@ -36,6 +36,17 @@ pub struct CommentRow {
     /// Hidden (by reports pending review, or removed by a moderator) since, and why.
     pub hidden_ms: Option<i64>,
     pub hidden_reason: Option<String>,
+    /// Hidden by a moderator naming a rule (not by reports waiting for review).
+    pub removed: bool,
+}
+
+/// What moderation knows of one comment: (reports, whether the reader reported it, the
+/// author's appeal and when).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CommentModeration {
+    pub reports: i64,
+    pub i_reported: bool,
+    pub appeal: Option<(String, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -387,7 +398,7 @@ impl Store {
 
     pub async fn comments(&self, topic_id: &str) -> Result<Vec<CommentRow>> {
         Ok(on_pool!(self, |p| sqlx::query_as(
-            "SELECT id, topic_id, parent_id, author_id, body, created_ms, hidden_ms, hidden_reason \
+            "SELECT id, topic_id, parent_id, author_id, body, created_ms, hidden_ms, hidden_reason, removed \
              FROM topic_comments WHERE topic_id = $1 ORDER BY created_ms, id"
         )
         .bind(topic_id)
@@ -397,7 +408,7 @@ impl Store {
 
     pub async fn comment(&self, id: &str) -> Result<Option<CommentRow>> {
         Ok(on_pool!(self, |p| sqlx::query_as(
-            "SELECT id, topic_id, parent_id, author_id, body, created_ms, hidden_ms, hidden_reason \
+            "SELECT id, topic_id, parent_id, author_id, body, created_ms, hidden_ms, hidden_reason, removed \
              FROM topic_comments WHERE id = $1"
         )
         .bind(id)
@@ -425,15 +436,18 @@ impl Store {
             .await?))
     }
 
-    /// Hides a comment (`Some`) or shows it again (`None`). Returns whether anything changed.
-    pub async fn set_comment_hidden(&self, id: &str, hidden: Option<(i64, &str)>) -> Result<bool> {
+    /// Hides a comment (`Some`; `removed` when a moderator removes it) or shows it again
+    /// (`None`). Returns whether anything changed.
+    pub async fn set_comment_hidden(&self, id: &str, hidden: Option<(i64, &str)>, removed: bool) -> Result<bool> {
         let n = on_pool!(self, |p| sqlx::query(
-            "UPDATE topic_comments SET hidden_ms = $1, hidden_reason = $2 WHERE id = $3 \
-             AND (($1 IS NULL) <> (hidden_ms IS NULL) OR COALESCE(hidden_reason, '') <> COALESCE($2, ''))"
+            "UPDATE topic_comments SET hidden_ms = $1, hidden_reason = $2, removed = $4 WHERE id = $3 \
+             AND (($1 IS NULL) <> (hidden_ms IS NULL) OR COALESCE(hidden_reason, '') <> COALESCE($2, '') \
+             OR removed <> $4)"
         )
         .bind(hidden.map(|h| h.0))
         .bind(hidden.map(|h| h.1))
         .bind(id)
+        .bind(removed)
         .execute(p)
         .await?
         .rows_affected());
@@ -464,6 +478,42 @@ impl Store {
         .map_err(|e| conflict_or(e, "this comment has been appealed already"))
         .map(|r| r.rows_affected())?);
         Ok(())
+    }
+
+    /// Moderation of a topic's comments that have reports or an appeal, by comment id, with
+    /// whether `reader_id` reported each.
+    pub async fn comment_moderation(
+        &self,
+        topic_id: &str,
+        reader_id: &str,
+    ) -> Result<std::collections::HashMap<String, CommentModeration>> {
+        let reports: Vec<(String, i64, i64)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT r.comment_id, CAST(COUNT(*) AS BIGINT), \
+             CAST(SUM(CASE WHEN r.reporter_id = $2 THEN 1 ELSE 0 END) AS BIGINT) \
+             FROM comment_reports r JOIN topic_comments c ON c.id = r.comment_id \
+             WHERE c.topic_id = $1 GROUP BY r.comment_id"
+        )
+        .bind(topic_id)
+        .bind(reader_id)
+        .fetch_all(p)
+        .await?);
+        let appeals: Vec<(String, String, i64)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT a.comment_id, a.body, a.created_ms FROM comment_appeals a \
+             JOIN topic_comments c ON c.id = a.comment_id WHERE c.topic_id = $1"
+        )
+        .bind(topic_id)
+        .fetch_all(p)
+        .await?);
+        let mut out: std::collections::HashMap<String, CommentModeration> = Default::default();
+        for (id, n, mine) in reports {
+            let m = out.entry(id).or_default();
+            m.reports = n;
+            m.i_reported = mine > 0;
+        }
+        for (id, body, at) in appeals {
+            out.entry(id).or_default().appeal = Some((body, at));
+        }
+        Ok(out)
     }
 
     pub async fn appeal(&self, comment_id: &str) -> Result<Option<(String, i64)>> {

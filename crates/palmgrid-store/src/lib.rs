@@ -29,8 +29,8 @@ pub use cases::{
     NotificationRow,
 };
 pub use community::{
-    ActionItemRow, ActionUpdateRow, ChatMessageRow, CommentRow, InviteRow, JoinRequestRow, MemberPrefsRow, MemberRow,
-    NoticeRow, PollRow, TopicRow,
+    ActionItemRow, ActionUpdateRow, ChatMessageRow, CommentModeration, CommentRow, InviteRow, JoinRequestRow,
+    MemberPrefsRow, MemberRow, NoticeRow, PollRow, TopicRow,
 };
 pub use mediation::{MediationEntryRow, MediationRow};
 pub use recordings::{RecordingProgress, RecordingRow, RecordingSpan, VideoParamsRow};

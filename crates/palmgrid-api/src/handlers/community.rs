@@ -110,6 +110,47 @@ pub struct CommentView {
     pub hidden: bool,
     /// Why it is hidden: the reports pending review, or the rule a moderator named.
     pub hidden_reason: Option<String>,
+    /// `visible`, `pending` (hidden by reports, waiting for review) or `removed` (by a moderator).
+    pub state: String,
+    /// The reader wrote it.
+    pub mine: bool,
+    /// The reader has reported it.
+    pub i_reported: bool,
+    /// How many members reported it (for moderators; 0 for everyone else).
+    pub reports: i64,
+    /// The author's appeal (for the author and the moderators).
+    pub appeal: Option<AppealView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppealView {
+    pub body: String,
+    pub created_at: String,
+}
+
+impl From<palmgrid_app::community::CommentEntry> for CommentView {
+    fn from(e: palmgrid_app::community::CommentEntry) -> Self {
+        let c = e.row;
+        let state = match (c.hidden_ms.is_some(), c.removed) {
+            (false, _) => "visible",
+            (true, false) => "pending",
+            (true, true) => "removed",
+        };
+        CommentView {
+            id: c.id,
+            parent_id: c.parent_id,
+            author_name: e.name,
+            body: c.body,
+            created_at: rfc3339(c.created_ms),
+            hidden: c.hidden_ms.is_some(),
+            hidden_reason: c.hidden_reason,
+            state: state.into(),
+            mine: e.mine,
+            i_reported: e.moderation.i_reported,
+            reports: e.moderation.reports,
+            appeal: e.moderation.appeal.map(|(body, at)| AppealView { body, created_at: rfc3339(at) }),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -130,19 +171,7 @@ impl TopicDetailView {
         TopicDetailView {
             topic: TopicView::new(d.topic, l),
             action_item: item.map(|i| ActionItemView::new(i, l)),
-            comments: d
-                .comments
-                .into_iter()
-                .map(|(c, name)| CommentView {
-                    id: c.id,
-                    parent_id: c.parent_id,
-                    author_name: name,
-                    body: c.body,
-                    created_at: rfc3339(c.created_ms),
-                    hidden: c.hidden_ms.is_some(),
-                    hidden_reason: c.hidden_reason,
-                })
-                .collect(),
+            comments: d.comments.into_iter().map(Into::into).collect(),
             poll: d.poll.map(|p| PollView {
                 question: p.spec.question,
                 options: p.spec.options,
@@ -441,15 +470,13 @@ pub async fn comment(
     Json(r): Json<CommentRequest>,
 ) -> ApiResult<(StatusCode, Json<CommentView>)> {
     let c = state.app.comment_on_topic(&a.session, &id, &r.body, r.parent_id).await?;
-    let view = CommentView {
-        id: c.id,
-        parent_id: c.parent_id,
-        author_name: a.session.display_name.clone(),
-        body: c.body,
-        created_at: rfc3339(c.created_ms),
-        hidden: false,
-        hidden_reason: None,
-    };
+    let view = palmgrid_app::community::CommentEntry {
+        row: c,
+        name: a.session.display_name.clone(),
+        mine: true,
+        moderation: Default::default(),
+    }
+    .into();
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -733,7 +760,20 @@ pub struct MediationCreatedView {
 pub struct MediationEntryView {
     pub kind: String,
     pub notes: String,
+    pub author_name: String,
     pub created_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediationSummaryView {
+    pub id: String,
+    pub title: String,
+    /// As in `MediationView`.
+    pub state: String,
+    /// `mediator` or `party`: the caller's part in it.
+    pub my_role: String,
+    pub created_at: String,
+    pub updated_at: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -743,8 +783,14 @@ pub struct MediationView {
     pub summary: String,
     /// `registered`, `mediating`, `agreed`, `followed_up`, `escalated` or `closed`.
     pub state: String,
+    /// The community it belongs to.
+    pub community_code: String,
+    pub mediator_id: String,
     pub mediator_name: String,
+    pub party_ids: Vec<String>,
     pub party_names: Vec<String>,
+    /// The caller mediates it and may record the next step.
+    pub may_record: bool,
     pub agreement: Option<String>,
     pub escalated_to: Option<String>,
     pub entries: Vec<MediationEntryView>,
@@ -778,19 +824,30 @@ pub async fn register_mediation(
         parties: r.parties,
         mediator_id: r.mediator_id,
     };
-    let id = state.app.register_mediation(&a.session, &code, new).await?;
+    let id = state.app.register_mediation(&a.session, &a.ctx, &code, new).await?;
     Ok((StatusCode::CREATED, Json(MediationCreatedView { id })))
 }
 
 /// The mediations the caller is a party to or mediates.
 #[utoipa::path(operation_id = "my_mediations", get, path = "/api/v1/mediations", tag = "community",
-    responses((status = 200, body = ItemsView<MediationCreatedView>)))]
+    responses((status = 200, body = ItemsView<MediationSummaryView>)))]
 pub async fn my_mediations(
     State(state): State<ApiState>,
     a: Authed,
-) -> ApiResult<Json<ItemsView<MediationCreatedView>>> {
+) -> ApiResult<Json<ItemsView<MediationSummaryView>>> {
     let rows = state.app.my_mediations(&a.session).await?;
-    Ok(Json(ItemsView { items: rows.into_iter().map(|m| MediationCreatedView { id: m.id }).collect() }))
+    let items = rows
+        .into_iter()
+        .map(|m| MediationSummaryView {
+            my_role: if m.mediator_id == a.session.user_id { "mediator" } else { "party" }.into(),
+            id: m.id,
+            title: m.title,
+            state: m.state,
+            created_at: rfc3339(m.created_ms),
+            updated_at: rfc3339(m.updated_ms),
+        })
+        .collect();
+    Ok(Json(ItemsView { items }))
 }
 
 /// A mediation: only its parties and its mediator see it (404 for everyone else).
@@ -808,14 +865,23 @@ pub async fn get_mediation(
         title: m.title,
         summary: m.summary,
         state: m.state,
+        community_code: d.community_code,
+        may_record: m.mediator_id == a.session.user_id,
+        mediator_id: m.mediator_id,
         mediator_name: d.mediator_name,
+        party_ids: d.parties.iter().map(|(id, _)| id.clone()).collect(),
         party_names: d.parties.into_iter().map(|(_, n)| n).collect(),
         agreement: m.agreement,
         escalated_to: m.escalated_to,
         entries: d
             .entries
             .into_iter()
-            .map(|e| MediationEntryView { kind: e.kind, notes: e.notes, created_at: rfc3339(e.created_ms) })
+            .map(|(e, author_name)| MediationEntryView {
+                kind: e.kind,
+                notes: e.notes,
+                author_name,
+                created_at: rfc3339(e.created_ms),
+            })
             .collect(),
         created_at: rfc3339(m.created_ms),
     }))
@@ -832,7 +898,7 @@ pub async fn mediation_step(
     Path(id): Path<String>,
     Json(r): Json<MediationStepRequest>,
 ) -> ApiResult<StatusCode> {
-    state.app.mediation_step(&a.session, &id, &r.step, &r.notes, r.to.as_deref()).await?;
+    state.app.mediation_step(&a.session, &a.ctx, &id, &r.step, &r.notes, r.to.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -227,8 +227,22 @@ http_test!(a_comment_is_hidden_after_three_reports_and_every_removal_names_its_r
     let (_, d) = detail("property").await;
     assert_eq!((d["comments"][0]["hidden"].as_bool(), d["comments"][0]["body"].as_str()), (Some(true), Some("")));
     assert_eq!(d["comments"][0]["hidden_reason"], "3 位成员举报，待审核");
+    let c0 = &d["comments"][0];
+    assert_eq!(
+        (c0["state"].as_str(), c0["mine"].as_bool(), c0["i_reported"].as_bool(), c0["reports"].as_i64()),
+        (Some("pending"), Some(false), Some(true), Some(0)),
+        "a member sees that they reported it, not how many did"
+    );
     let (_, d) = detail("resident").await;
     assert_eq!(d["comments"][0]["body"], "某某家的车天天乱停", "the author still sees their text");
+    assert_eq!(
+        (d["comments"][0]["mine"].as_bool(), d["comments"][0]["i_reported"].as_bool()),
+        (Some(true), Some(false))
+    );
+    // The author is told, with the topic to open.
+    let (_, notes) = t.call(Method::GET, "/api/v1/notifications", Some(&tok["resident"]), None).await;
+    let note = notes["items"].as_array().unwrap().iter().find(|n| n["kind"] == "moderation").unwrap().clone();
+    assert_eq!(note["subject"], format!("topic:{id}"));
     // The author appeals, once; a moderator removes it for good, naming the rule.
     let appeal = format!("/api/v1/comments/{comment}/appeal");
     assert_eq!(t.call(Method::POST, &appeal, Some(&tok["property"]), Some(json!({"body": "x"}))).await.0, 403);
@@ -237,6 +251,11 @@ http_test!(a_comment_is_hidden_after_three_reports_and_every_removal_names_its_r
         204
     );
     assert_eq!(t.call(Method::POST, &appeal, Some(&tok["resident"]), Some(json!({"body": "again"}))).await.0, 409);
+    // Moderators see the count and the appeal; other members see neither.
+    let (_, d) = detail("secretary").await;
+    let c0 = &d["comments"][0];
+    assert_eq!((c0["reports"].as_i64(), c0["appeal"]["body"].as_str()), (Some(3), Some("我只是说明情况")));
+    assert_eq!(detail("property").await.1["comments"][0]["appeal"], Value::Null);
     let moderation = format!("/api/v1/comments/{comment}/moderation");
     let rule = json!({"action": "remove", "rule": "社区公约第3条：不点名指责他人"});
     assert_eq!(t.call(Method::POST, &moderation, Some(&tok["property"]), Some(rule.clone())).await.0, 403);
@@ -249,6 +268,7 @@ http_test!(a_comment_is_hidden_after_three_reports_and_every_removal_names_its_r
     assert_eq!(t.call(Method::POST, &moderation, Some(&tok["secretary"]), Some(rule)).await.0, 204);
     let (_, d) = detail("property").await;
     assert_eq!(d["comments"][0]["hidden_reason"], "社区公约第3条：不点名指责他人");
+    assert_eq!(d["comments"][0]["state"], "removed");
     // The log: the automatic hiding with its rule, the appeal and the removal with its rule.
     let (_, log) = t.call(Method::GET, "/api/v1/audit?action=moderation.&limit=10", Some(&tok["auditor"]), None).await;
     let entries: Vec<(&str, &Value)> =
@@ -271,8 +291,8 @@ http_test!(a_comment_is_hidden_after_three_reports_and_every_removal_names_its_r
     assert_eq!(s, 204);
     let (_, d) = detail("property").await;
     assert_eq!(
-        (d["comments"][0]["hidden"].as_bool(), d["comments"][0]["body"].as_str()),
-        (Some(false), Some("某某家的车天天乱停"))
+        (d["comments"][0]["hidden"].as_bool(), d["comments"][0]["body"].as_str(), d["comments"][0]["state"].as_str()),
+        (Some(false), Some("某某家的车天天乱停"), Some("visible"))
     );
     // After the review the count starts afresh: one new report does not hide it again.
     let (_, v) = report("property").await;
@@ -301,6 +321,16 @@ http_test!(mediation_records_are_404_to_all_but_the_parties_and_the_mediator, de
     }
     let (_, mine) = t.call(Method::GET, "/api/v1/mediations", Some(&tok["resident"]), None).await;
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        (mine["items"][0]["title"].as_str(), mine["items"][0]["my_role"].as_str(), mine["items"][0]["state"].as_str()),
+        (Some("楼上漏水纠纷"), Some("party"), Some("registered"))
+    );
+    // The parties and the mediator are told; whoever registered it is not.
+    for (who, told) in [("resident", true), ("officer", true), ("secretary", false)] {
+        let (_, notes) = t.call(Method::GET, "/api/v1/notifications", Some(&tok[who]), None).await;
+        let n = notes["items"].as_array().unwrap().iter().filter(|n| n["subject"] == format!("mediation:{id}")).count();
+        assert_eq!(n, usize::from(told), "{who}");
+    }
     let (_, theirs) = t.call(Method::GET, "/api/v1/mediations", Some(&tok["secretary"]), None).await;
     assert_eq!(theirs["items"], json!([]));
     // Only the mediator records steps, in order: sessions, then the agreement, then the visit.
@@ -315,6 +345,15 @@ http_test!(mediation_records_are_404_to_all_but_the_parties_and_the_mediator, de
     assert_eq!((d["state"].as_str(), d["agreement"].as_str()), (Some("followed_up"), Some("楼上承担维修费用的七成")));
     assert_eq!(d["entries"].as_array().unwrap().len(), 3);
     assert_eq!(d["mediator_name"], "网格员 李敏");
+    assert_eq!((d["may_record"].as_bool(), d["community_code"].as_str()), (Some(false), Some("430407001001")));
+    assert_eq!(d["entries"][0]["author_name"], "网格员 李敏");
+    let (_, d) = t.call(Method::GET, &one, Some(&tok["officer"]), None).await;
+    assert_eq!(d["may_record"], true);
+    // The log has the registration and each step, not what the dispute is about.
+    let (_, log) = t.call(Method::GET, "/api/v1/audit?action=mediation.&limit=10", Some(&tok["auditor"]), None).await;
+    let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["mediation.step", "mediation.step", "mediation.step", "mediation.register"]);
+    assert!(!log.to_string().contains("漏水"), "{log}");
 });
 
 http_test!(notices_reach_their_audience_with_read_receipts, demo_auth(), |t| {
