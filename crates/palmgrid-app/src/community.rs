@@ -567,34 +567,39 @@ impl App {
         if !phase_of(&topic)?.takes_comments() {
             return Err(AppError::Conflict("comments are closed in this phase".into()));
         }
-        // Slow mode holds back members; the staff running the space may always answer.
-        if topic.slow_mode_s > 0
-            && self.authorize(s, Action::ManageTopics, &space).is_err()
-            && let Some(last) = self.store.last_comment_ms(id, &s.user_id).await?
-        {
-            let wait_ms = last + topic.slow_mode_s * 1000 - self.now_ms();
-            if wait_ms > 0 {
-                return Err(AppError::TooSoon {
-                    retry_after_s: (wait_ms + 999) / 1000,
-                    message: format!(
-                        "slow mode: one comment per {} s on this topic; wait {} s",
-                        topic.slow_mode_s,
-                        (wait_ms + 999) / 1000
-                    ),
-                });
-            }
-        }
+        let body = text("comment", body, 2000)?;
         if let Some(p) = &parent
             && !self.store.comments(id).await?.iter().any(|c| &c.id == p)
         {
             return Err(AppError::Validation("the comment answered is not on this topic".into()));
+        }
+        // Slow mode holds back members; the staff running the space may always answer. The
+        // last comment counts (also one made before slow mode was set), and the claim is
+        // atomic so comments sent at once cannot both pass.
+        if topic.slow_mode_s > 0 && self.authorize(s, Action::ManageTopics, &space).is_err() {
+            let now = self.now_ms();
+            let interval = topic.slow_mode_s * 1000;
+            let last = match self.store.last_comment_ms(id, &s.user_id).await? {
+                Some(l) if l + interval > now => Some(l),
+                _ => self.store.claim_slow_mode(id, &s.user_id, now, interval).await?,
+            };
+            if let Some(last) = last {
+                let wait_s = ((last + interval - now).max(1) + 999) / 1000;
+                return Err(AppError::TooSoon {
+                    retry_after_s: wait_s,
+                    message: format!(
+                        "slow mode: one comment per {} s on this topic; wait {wait_s} s",
+                        topic.slow_mode_s
+                    ),
+                });
+            }
         }
         let c = CommentRow {
             id: uuid::Uuid::new_v4().to_string(),
             topic_id: id.into(),
             parent_id: parent,
             author_id: s.user_id.clone(),
-            body: text("comment", body, 2000)?,
+            body,
             created_ms: self.now_ms(),
             hidden_ms: None,
             hidden_reason: None,

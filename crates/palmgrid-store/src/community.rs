@@ -183,6 +183,40 @@ impl Store {
         .await?))
     }
 
+    /// Claims a member's next comment on a slow-mode topic: succeeds (`Ok(None)`) when their
+    /// last claim is at least `interval_ms` old, else answers it (`Ok(Some(last))`). One
+    /// conditional upsert, so of two comments sent at once only one passes.
+    pub async fn claim_slow_mode(
+        &self,
+        topic_id: &str,
+        user_id: &str,
+        now_ms: i64,
+        interval_ms: i64,
+    ) -> Result<Option<i64>> {
+        let n = on_pool!(self, |p| sqlx::query(
+            "INSERT INTO slow_mode_marks (topic_id, user_id, last_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (topic_id, user_id) DO UPDATE SET last_ms = excluded.last_ms \
+             WHERE slow_mode_marks.last_ms <= $4"
+        )
+        .bind(topic_id)
+        .bind(user_id)
+        .bind(now_ms)
+        .bind(now_ms - interval_ms)
+        .execute(p)
+        .await?
+        .rows_affected());
+        if n > 0 {
+            return Ok(None);
+        }
+        Ok(on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT last_ms FROM slow_mode_marks WHERE topic_id = $1 AND user_id = $2"
+        )
+        .bind(topic_id)
+        .bind(user_id)
+        .fetch_optional(p)
+        .await?))
+    }
+
     /// Of these users, those who chose to be anonymous to neighbours.
     pub async fn anonymous_members(&self, user_ids: &[String]) -> Result<std::collections::HashSet<String>> {
         if user_ids.is_empty() {

@@ -668,6 +668,12 @@ http_test!(slow_mode_holds_back_members_and_anonymous_members_appear_under_an_al
     assert_eq!(say("officer", "抽签时间周六").await.0, 201, "staff are not held back");
     t.clock.advance_ms(40_000);
     assert_eq!(say("resident", "补充一下").await.0, 201);
+    // Two comments sent at once a minute later: only one passes.
+    t.clock.advance_ms(60_000);
+    let (a, b) = tokio::join!(say("resident", "再补充一点"), say("resident", "还有一点"));
+    let mut got = [a.0.as_u16(), b.0.as_u16()];
+    got.sort();
+    assert_eq!(got, [201, 429], "{a:?} {b:?}");
 
     // Neighbours see the alias; the resident and the staff see the name.
     let author_of = |who: &'static str| {
