@@ -939,8 +939,13 @@ impl App {
     /// The action item that carries out a topic's decision, if any.
     pub async fn topic_action_item(&self, s: &Session, topic: &TopicRow) -> Result<Option<ActionItemRow>> {
         let code = self.code_of_region(&topic.community_id).await?;
-        let items = self.list_action_items(s, code.as_str()).await?;
-        Ok(items.into_iter().find(|i| i.topic_id.as_deref() == Some(topic.id.as_str())))
+        self.authorize_community(s, Action::ReadCommunity, &code)?;
+        let now = self.now_ms();
+        Ok(self
+            .store
+            .action_item_of_topic(&topic.id)
+            .await?
+            .map(|i| ActionItemRow { status: action_status(i.progress, i.deadline_ms, now).into(), ..i }))
     }
 
     /// The members of a community (in it or one of its grids), for the staff running the
@@ -1018,17 +1023,15 @@ impl App {
             .collect();
         let mut services = ServiceStats::default();
         let mut sum = 0;
-        for r in self.store.list_service_requests(&community.id).await? {
-            match r.state.as_str() {
-                "open" => services.open += 1,
-                "accepted" => services.accepted += 1,
-                "done" => services.done += 1,
-                _ => services.cancelled += 1,
+        for (state, n, rated, ratings) in self.store.service_stats(&community.id).await? {
+            match state.as_str() {
+                "open" => services.open += n,
+                "accepted" => services.accepted += n,
+                "done" => services.done += n,
+                _ => services.cancelled += n,
             }
-            if let Some(x) = r.rating {
-                services.rated += 1;
-                sum += x;
-            }
+            services.rated += rated;
+            sum += ratings;
         }
         services.mean_rating = (services.rated > 0).then(|| sum as f64 / services.rated as f64);
         Ok(Board { community, cases, topics, items, services })

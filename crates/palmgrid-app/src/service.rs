@@ -159,8 +159,18 @@ impl App {
         let c = RegionCode::parse(code).map_err(|e| AppError::Validation(e.to_string()))?;
         self.authorize(s, Action::ReadCommunity, &Resource::Community(c.clone())).map_err(|_| AppError::NotFound)?;
         let community = self.store.region_by_code(code).await?.ok_or(AppError::NotFound)?;
+        // The desks whose requests the session reads besides its own, so the database
+        // filters before the limit; authz still decides each row.
+        let desks: Vec<&str> = [ServiceDesk::Property, ServiceDesk::Committee]
+            .into_iter()
+            .filter(|&desk| {
+                let r = Resource::ServiceRequest { community: c.clone(), desk, requester: false };
+                self.authorize(s, Action::ReadServiceRequest, &r).is_ok()
+            })
+            .map(ServiceDesk::as_str)
+            .collect();
         let mut out = Vec::new();
-        for row in self.store.list_service_requests(&community.id).await? {
+        for row in self.store.list_service_requests(&community.id, &s.user_id, &desks).await? {
             if self.authorize(s, Action::ReadServiceRequest, &resource(&c, &row, s)).is_ok() {
                 out.push(self.service_view(s, row, &c).await?);
             }

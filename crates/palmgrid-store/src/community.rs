@@ -669,6 +669,12 @@ impl Store {
         Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(p).await?))
     }
 
+    /// The action item carrying out a topic's decision, if any.
+    pub async fn action_item_of_topic(&self, topic_id: &str) -> Result<Option<ActionItemRow>> {
+        let sql = format!("SELECT {ITEM_COLS} FROM action_items WHERE topic_id = $1 ORDER BY created_ms, id LIMIT 1");
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(topic_id).fetch_optional(p).await?))
+    }
+
     pub async fn list_action_items(&self, community_id: &str) -> Result<Vec<ActionItemRow>> {
         let sql = format!("SELECT {ITEM_COLS} FROM action_items WHERE community_id = $1 ORDER BY created_ms DESC, id");
         Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(community_id).fetch_all(p).await?))

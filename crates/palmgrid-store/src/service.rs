@@ -58,12 +58,38 @@ impl Store {
         Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(p).await?))
     }
 
-    /// A community's service requests, newest first.
-    pub async fn list_service_requests(&self, community_id: &str) -> Result<Vec<ServiceRequestRow>> {
+    /// A community's service requests filed by `requester_id` or at one of `desks`, newest
+    /// 500 first.
+    pub async fn list_service_requests(
+        &self,
+        community_id: &str,
+        requester_id: &str,
+        desks: &[&str],
+    ) -> Result<Vec<ServiceRequestRow>> {
         let sql = format!(
-            "SELECT {COLS} FROM service_requests WHERE community_id = $1 ORDER BY created_ms DESC, id LIMIT 500"
+            "SELECT {COLS} FROM service_requests WHERE community_id = $1 \
+             AND (requester_id = $2 OR desk = $3 OR desk = $4) ORDER BY created_ms DESC, id LIMIT 500"
         );
-        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(community_id).fetch_all(p).await?))
+        let desk = |i: usize| desks.get(i).copied().unwrap_or("");
+        Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(community_id)
+            .bind(requester_id)
+            .bind(desk(0))
+            .bind(desk(1))
+            .fetch_all(p)
+            .await?))
+    }
+
+    /// Counts of a community's requests by state, with (number rated, sum of ratings), over
+    /// all of them.
+    pub async fn service_stats(&self, community_id: &str) -> Result<Vec<(String, i64, i64, i64)>> {
+        Ok(on_pool!(self, |p| sqlx::query_as(
+            "SELECT state, CAST(COUNT(*) AS BIGINT), CAST(COUNT(rating) AS BIGINT), \
+             CAST(COALESCE(SUM(rating), 0) AS BIGINT) FROM service_requests WHERE community_id = $1 GROUP BY state"
+        )
+        .bind(community_id)
+        .fetch_all(p)
+        .await?))
     }
 
     /// Moves a request from `from` to `to`, recording who handles it and their reply. A
