@@ -405,12 +405,13 @@ impl App {
             v
         };
         let hidden = if staff { Default::default() } else { self.store.anonymous_members(&ids).await? };
+        let mut names = self.store.display_names(&ids).await?;
         let mut out = std::collections::HashMap::new();
         for id in ids {
             let name = if hidden.contains(&id) && id != s.user_id {
                 alias(community_id, &id)
             } else {
-                self.store.user_by_id(&id).await?.map(|u| u.display_name).unwrap_or_default()
+                names.remove(&id).unwrap_or_default()
             };
             out.insert(id, name);
         }
@@ -1136,13 +1137,14 @@ impl App {
             Err(AppError::Forbidden) => return Err(AppError::NotFound),
             Err(e) => return Err(e),
         }
-        let mut names: std::collections::HashMap<String, String> = Default::default();
         let entries = self.store.mediation_entries(id).await?;
-        for u in parties.iter().chain([&m.mediator_id]).chain(entries.iter().map(|e| &e.author_id)) {
-            if !names.contains_key(u) {
-                let n = self.store.user_by_id(u).await?.map(|u| u.display_name).unwrap_or_default();
-                names.insert(u.clone(), n);
-            }
+        let mut ids: Vec<String> =
+            parties.iter().chain([&m.mediator_id]).chain(entries.iter().map(|e| &e.author_id)).cloned().collect();
+        ids.sort();
+        ids.dedup();
+        let mut names = self.store.display_names(&ids).await?;
+        for id in ids {
+            names.entry(id).or_default();
         }
         Ok(MediationDetail {
             community_code: self.code_of_region(&m.community_id).await?.as_str().to_owned(),
@@ -1566,16 +1568,12 @@ impl App {
         ids.sort();
         ids.dedup();
         let anonymous = self.store.anonymous_members(&ids).await?;
-        let mut names: std::collections::HashMap<String, String> = Default::default();
-        for id in &ids {
-            let n = self.store.user_by_id(id).await?.map(|u| u.display_name).unwrap_or_default();
-            names.insert(id.clone(), n);
-        }
+        let names = self.store.display_names(&ids).await?;
         Ok(rows
             .into_iter()
             .map(|m| ChatMessage {
                 id: m.id,
-                author_name: names[&m.author_id].clone(),
+                author_name: names.get(&m.author_id).cloned().unwrap_or_default(),
                 alias: anonymous.contains(&m.author_id).then(|| alias(community_id, &m.author_id)),
                 author_id: m.author_id,
                 body: m.body,

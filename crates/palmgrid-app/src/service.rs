@@ -128,21 +128,29 @@ impl App {
     }
 
     async fn service_view(&self, s: &Session, row: ServiceRequestRow, c: &RegionCode) -> Result<ServiceRequest> {
-        let name = |id: String| async move {
-            Ok::<_, AppError>(self.store.user_by_id(&id).await?.map(|u| u.display_name).unwrap_or_default())
-        };
+        let ids: Vec<String> = std::iter::once(row.requester_id.clone()).chain(row.handler_id.clone()).collect();
+        let names = self.store.display_names(&ids).await?;
+        Ok(self.service_view_named(s, row, c, &names))
+    }
+
+    /// A request as the session sees it, with names looked up beforehand.
+    fn service_view_named(
+        &self,
+        s: &Session,
+        row: ServiceRequestRow,
+        c: &RegionCode,
+        names: &std::collections::HashMap<String, String>,
+    ) -> ServiceRequest {
+        let name = |id: &str| names.get(id).cloned().unwrap_or_default();
         let may_handle = self.authorize(s, Action::HandleServiceRequest, &resource(c, &row, s)).is_ok();
-        Ok(ServiceRequest {
-            requester_name: name(row.requester_id.clone()).await?,
-            handler_name: match row.handler_id.clone() {
-                Some(h) => Some(name(h).await?),
-                None => None,
-            },
+        ServiceRequest {
+            requester_name: name(&row.requester_id),
+            handler_name: row.handler_id.as_deref().map(name),
             community_code: c.as_str().to_string(),
             mine: row.requester_id == s.user_id,
             may_handle,
             row,
-        })
+        }
     }
 
     /// A request and its community, if the session may see it (else 404).
@@ -169,13 +177,19 @@ impl App {
             })
             .map(ServiceDesk::as_str)
             .collect();
-        let mut out = Vec::new();
-        for row in self.store.list_service_requests(&community.id, &s.user_id, &desks).await? {
-            if self.authorize(s, Action::ReadServiceRequest, &resource(&c, &row, s)).is_ok() {
-                out.push(self.service_view(s, row, &c).await?);
-            }
-        }
-        Ok(out)
+        let rows: Vec<ServiceRequestRow> = self
+            .store
+            .list_service_requests(&community.id, &s.user_id, &desks)
+            .await?
+            .into_iter()
+            .filter(|row| self.authorize(s, Action::ReadServiceRequest, &resource(&c, row, s)).is_ok())
+            .collect();
+        let mut ids: Vec<String> =
+            rows.iter().flat_map(|r| std::iter::once(r.requester_id.clone()).chain(r.handler_id.clone())).collect();
+        ids.sort();
+        ids.dedup();
+        let names = self.store.display_names(&ids).await?;
+        Ok(rows.into_iter().map(|row| self.service_view_named(s, row, &c, &names)).collect())
     }
 
     pub async fn service_request(&self, s: &Session, id: &str) -> Result<ServiceRequest> {

@@ -242,3 +242,23 @@ impl Store {
             .collect())
     }
 }
+
+impl Store {
+    /// Display names of users by id (unknown ids are left out), in chunks of 500 ids.
+    pub async fn display_names(&self, user_ids: &[String]) -> Result<std::collections::HashMap<String, String>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in user_ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT id, display_name FROM users WHERE id IN ({})", marks.join(", "));
+            let rows: Vec<(String, String)> = on_pool!(self, |p| {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+                for id in chunk {
+                    q = q.bind(id);
+                }
+                q.fetch_all(p).await?
+            });
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+}
