@@ -265,11 +265,6 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
                     Err(e) => tracing::error!(error = %e, "case timers failed"),
                 }
                 if n.is_multiple_of(12) {
-                    match app.send_digests().await {
-                        Ok(0) => {}
-                        Ok(sent) => tracing::info!(sent, "community digests"),
-                        Err(e) => tracing::error!(error = %e, "community digests failed"),
-                    }
                     if let Err(e) = app.store.purge_sessions(app.now_ms()).await {
                         tracing::warn!(error = %e, "purging sessions failed");
                     }
@@ -285,8 +280,25 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
         })
     };
 
+    // Digests run apart, so many members' digests never hold back case time limits.
+    let digests = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                match app.send_digests().await {
+                    Ok(0) => {}
+                    Ok(sent) => tracing::info!(sent, "community digests"),
+                    Err(e) => tracing::error!(error = %e, "community digests failed"),
+                }
+            }
+        })
+    };
+
     shutdown_signal().await;
     tracing::info!("shutting down");
+    digests.abort();
     let _ = tx.send(true);
     for s in servers {
         if let Ok(Err(e)) = s.await {
