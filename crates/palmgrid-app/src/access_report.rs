@@ -119,25 +119,18 @@ impl App {
         let ids: Vec<String> = cameras.iter().map(|cam| cam.id.clone()).collect();
         let entries = self.store.camera_views(&ids, from_ms, to_ms, MAX_REPORT_VIEWS).await?;
         let truncated = entries.len() as i64 >= MAX_REPORT_VIEWS;
-        // Case numbers count only for cases of this community.
-        let community_cases: std::collections::HashSet<String> = self
-            .store
-            .list_cases(&palmgrid_store::CaseFilter {
-                grid_ids: self
-                    .store
-                    .list_regions()
-                    .await?
-                    .into_iter()
-                    .filter(|r| r.parent_id.as_deref() == Some(community.id.as_str()))
-                    .map(|r| r.id)
-                    .collect(),
-                limit: 100_000,
-                ..Default::default()
+        // Case numbers count only for cases of this community: look up those the views name.
+        let mut named: Vec<String> = entries
+            .iter()
+            .filter_map(|e| {
+                let details: serde_json::Value = serde_json::from_str(&e.record.details).ok()?;
+                let purpose = details["purpose"].as_str()?.to_owned();
+                split_purpose(&purpose).1.map(str::to_owned)
             })
-            .await?
-            .into_iter()
-            .map(|r| r.number)
             .collect();
+        named.sort();
+        named.dedup();
+        let community_cases = self.store.case_numbers_in_community(&community.id, &named).await?;
         let mut out: Vec<CameraAccess> = cameras
             .iter()
             .map(|cam| CameraAccess {

@@ -329,6 +329,32 @@ impl Store {
         Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(p).await?))
     }
 
+    /// Of these case numbers, those of cases in a grid of the community `community_id`.
+    pub async fn case_numbers_in_community(
+        &self,
+        community_id: &str,
+        numbers: &[String],
+    ) -> Result<std::collections::HashSet<String>> {
+        let mut out = std::collections::HashSet::new();
+        for chunk in numbers.chunks(500) {
+            let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT c.number FROM cases c JOIN regions g ON g.id = c.grid_id \
+                 WHERE g.parent_id = $1 AND c.number IN ({})",
+                marks.join(", ")
+            );
+            let rows: Vec<String> = on_pool!(self, |p| {
+                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).bind(community_id);
+                for n in chunk {
+                    q = q.bind(n);
+                }
+                q.fetch_all(p).await?
+            });
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     pub async fn case_by_number(&self, number: &str) -> Result<Option<CaseRow>> {
         let sql = format!("SELECT {CASE_COLS} FROM cases WHERE number = $1");
         Ok(on_pool!(self, |p| sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(number).fetch_optional(p).await?))
