@@ -437,6 +437,13 @@ http_test!(residents_join_with_an_invite_and_are_verified_by_staff, demo_auth(),
     assert_eq!(s, 200, "{v}");
     let newcomer = v["token"].as_str().unwrap().to_owned();
     assert_eq!(t.call(Method::GET, "/api/v1/communities/430407001001/topics", Some(&newcomer), None).await.0, 404);
+    // It reads itself, so the app can say it waits for verification.
+    let (s, me) = t.call(Method::GET, "/api/v1/me", Some(&newcomer), None).await;
+    assert_eq!(
+        (s.as_u16(), me["user"]["memberships"].clone(), me["tabs"].clone()),
+        (200, json!([]), json!(["home", "me"])),
+        "{me}"
+    );
     // The officer sees the request with its address and verifies it.
     let (_, reqs) = t.call(Method::GET, "/api/v1/communities/430407001001/join-requests", Some(&officer), None).await;
     let req = &reqs["items"][0];
