@@ -960,14 +960,14 @@ function backendSuite(backend, prepareDatabase) {
       await withShotOnFailure(resident, dir, 'service-file', async () => {
         await openCommunity(rp, 'service')
         await rp.getByTestId('service-panel').waitFor()
-        // All seven parts of the 社区 tab fit side by side on the 390 px phone.
+        // All eight parts of the 社区 tab fit side by side on the 390 px phone.
         const tabs = await rp.getByTestId('community-tabs').locator('.van-tab').evaluateAll((els) =>
           els.map((e) => {
             const r = e.getBoundingClientRect()
             return { text: e.innerText.trim(), left: r.left, right: r.right }
           }),
         )
-        assert.deepEqual(tabs.map((x) => x.text), ['动态', '公告', '聊天', '议事', '事项', '服务', '监督'])
+        assert.deepEqual(tabs.map((x) => x.text), ['动态', '公告', '聊天', '议事', '事项', '服务', '监督', '调解'])
         assert.ok(tabs.every((x) => x.left >= 0 && x.right <= 390), JSON.stringify(tabs))
         await rp.getByTestId('service-new').click()
         await waitForPath(rp, '/community/service/new')

@@ -8,6 +8,7 @@ import type {
   ActionItemRequest,
   ActionItemView,
   BoardView,
+  BuildingList,
   CameraList,
   ChatMessageList,
   ChatMessageView,
@@ -16,6 +17,18 @@ import type {
   CommentView,
   DecisionRequest,
   DecisionView,
+  BuildingRequest,
+  BuildingView,
+  InviteRequest,
+  InviteView,
+  JoinedView,
+  JoinRequestBody,
+  JoinRequestList,
+  MediationCreatedView,
+  MediationList,
+  MediationRequest,
+  MediationStepRequest,
+  MediationView,
   MemberList,
   NewTopicRequest,
   NoticeList,
@@ -24,12 +37,15 @@ import type {
   PollRequest,
   ProgressRequest,
   ReceiptsView,
+  ReportView,
   ServiceKindList,
   ServiceRatingBody,
   ServiceRequestBody,
   ServiceRequestList,
   ServiceRequestView,
   ServiceStepBody,
+  SubtaskChangedView,
+  SubtaskRequest,
   TopicDetail,
   TopicList,
   TopicView,
@@ -196,6 +212,19 @@ export function createApi(options: ApiOptions = {}) {
       call(() => client.PUT('/api/v1/topics/{id}/slow-mode', { params: { path: { id } }, body: { seconds } }), true).then(
         () => undefined,
       ),
+    /** Reports a comment with a reason (once per member: 409 again, 422 one's own); enough reports hide it. */
+    reportComment: (id: string, reason: string): Promise<ReportView> =>
+      call(() => client.POST('/api/v1/comments/{id}/reports', { params: { path: { id } }, body: { reason } }), true),
+    /** The author appeals against the hiding of their comment (once: 409 again or when it is shown; 403 not theirs). */
+    appealComment: (id: string, body: string): Promise<void> =>
+      call(() => client.POST('/api/v1/comments/{id}/appeal', { params: { path: { id } }, body: { body } }), true).then(
+        () => undefined,
+      ),
+    /** The staff remove a comment naming the rule it broke, or restore it (with why); both are audited. */
+    moderateComment: (id: string, action: 'remove' | 'restore', rule: string): Promise<void> =>
+      call(() => client.POST('/api/v1/comments/{id}/moderation', { params: { path: { id } }, body: { action, rule } }), true).then(
+        () => undefined,
+      ),
     /** Moves a topic to `discuss`, or closes it (`closed`). */
     moveTopic: (id: string, to: 'discuss' | 'closed'): Promise<void> =>
       call(() => client.POST('/api/v1/topics/{id}/phase', { params: { path: { id } }, body: { to } }), true).then(() => undefined),
@@ -237,6 +266,12 @@ export function createApi(options: ApiOptions = {}) {
       ),
     /** Where a progress update's photo is (an <img> source: same origin, cookie). */
     updatePhotoUrl: (updateId: string): string => `${baseUrl}/api/v1/action-updates/${encodeURIComponent(updateId)}/photo.jpg`,
+    /** Adds a weighted sub-task (owner or staff); from then on the item's progress is its sub-tasks' done share. */
+    addSubtask: (id: string, body: SubtaskRequest): Promise<SubtaskChangedView> =>
+      call(() => client.POST('/api/v1/action-items/{id}/subtasks', { params: { path: { id } }, body }), true),
+    /** Ticks a sub-task off or opens it again (409 when it is already so, 403 not the owner or staff). */
+    setSubtaskDone: (id: string, done: boolean): Promise<SubtaskChangedView> =>
+      call(() => client.PUT('/api/v1/action-subtasks/{id}', { params: { path: { id } }, body: { done } }), true),
     /** 民主监督: the community's cases, topics and action items. */
     board: (code: string): Promise<BoardView> =>
       call(() => client.GET('/api/v1/communities/{code}/board', { params: { path: { code } } }), true),
@@ -250,6 +285,9 @@ export function createApi(options: ApiOptions = {}) {
         () => client.GET('/api/v1/communities/{code}/camera-access', { params: { path: { code }, query: from ? { from } : {} } }),
         true,
       ),
+    /** The buildings of a community (a notice may be for one). */
+    buildings: (code: string): Promise<BuildingList> =>
+      call(() => client.GET('/api/v1/communities/{code}/buildings', { params: { path: { code } } }), true),
     notices: (code: string): Promise<NoticeList> =>
       call(() => client.GET('/api/v1/communities/{code}/notices', { params: { path: { code } } }), true),
     postNotice: (code: string, body: NoticeRequest): Promise<NoticeView> =>
@@ -267,9 +305,50 @@ export function createApi(options: ApiOptions = {}) {
       ),
     chatPost: (code: string, body: string): Promise<ChatMessageView> =>
       call(() => client.POST('/api/v1/communities/{code}/chat', { params: { path: { code } }, body: { body } }), true),
+    /** Sends a JPEG (at most 8 MiB; 422 not a JPEG, 413 too big) to the chat, with a caption of at most 200 characters. */
+    chatPostImage: (code: string, jpeg: Blob, caption?: string): Promise<ChatMessageView> =>
+      call(
+        () =>
+          raw<ChatMessageView>('POST', `/api/v1/communities/${encodeURIComponent(code)}/chat/images`, { caption: caption || undefined }, {
+            data: jpeg,
+            type: 'image/jpeg',
+          }),
+        true,
+      ),
+    /** Where a chat picture is (an <img> source: same origin, cookie). */
+    chatImageUrl: (imageId: string): string => `${baseUrl}/api/v1/chat-images/${encodeURIComponent(imageId)}`,
     /** The members of a community and its grids, one per membership (staff only: 403/404 otherwise): possible action item owners. */
     members: (code: string): Promise<MemberList> =>
       call(() => client.GET('/api/v1/communities/{code}/members', { params: { path: { code } } }), true),
+    // 矛盾调处 (mediation: seen only by its parties and its mediator; 404 for everyone else)
+    /** The mediations the user is a party to or mediates (with their part in each), newest first. */
+    mediations: (): Promise<MediationList> => call(() => client.GET('/api/v1/mediations'), true),
+    mediation: (id: string): Promise<MediationView> =>
+      call(() => client.GET('/api/v1/mediations/{id}', { params: { path: { id } } }), true),
+    /** 登记受理 (the staff running the space): parties and mediator are members of the community. */
+    registerMediation: (code: string, body: MediationRequest): Promise<MediationCreatedView> =>
+      call(() => client.POST('/api/v1/communities/{code}/mediations', { params: { path: { code } }, body }), true),
+    /** The mediator's next step (409 when it does not follow the state, 403 for anyone else). */
+    mediationStep: (id: string, body: MediationStepRequest): Promise<void> =>
+      call(() => client.POST('/api/v1/mediations/{id}/steps', { params: { path: { id } }, body }), true).then(() => undefined),
+    // Invites and verification of newcomers (the staff running the space; 403/404 otherwise)
+    /** Adds a building to the community (409 a building of that name exists, 422 a grid not of the community). */
+    addBuilding: (code: string, body: BuildingRequest): Promise<BuildingView> =>
+      call(() => client.POST('/api/v1/communities/{code}/buildings', { params: { path: { code } }, body }), true),
+    /** Issues an invite for an address (optionally in a building or a grid): the code is shown only in this answer. */
+    invite: (code: string, body: InviteRequest): Promise<InviteView> =>
+      call(() => client.POST('/api/v1/communities/{code}/invites', { params: { path: { code } }, body }), true),
+    /** Newcomers who registered with an invite of the community, pending and decided. */
+    joinRequests: (code: string): Promise<JoinRequestList> =>
+      call(() => client.GET('/api/v1/communities/{code}/join-requests', { params: { path: { code } } }), true),
+    /** Verifies (grants the resident membership) or rejects a newcomer; 409 once decided. */
+    decideJoin: (id: string, verify: boolean): Promise<void> =>
+      call(() => client.POST('/api/v1/join-requests/{id}/decision', { params: { path: { id } }, body: { verify } }), true).then(
+        () => undefined,
+      ),
+    /** Registers with an invite code (no session: 422 a wrong or used code, 409 the user name is taken). */
+    join: (body: JoinRequestBody): Promise<JoinedView> => call(() => client.POST('/api/v1/join', { body }), false),
+
     /** Whether the user appears to neighbours under an alias (邻居 XXXX). */
     communityPrefs: (): Promise<CommunityPrefsView> => call(() => client.GET('/api/v1/me/community-prefs'), true),
     setCommunityPrefs: (body: CommunityPrefsView): Promise<CommunityPrefsView> =>

@@ -138,7 +138,10 @@ describe('where a notification opens', () => {
     expect(subjectOf({ subject: null })).toBeNull()
     expect(subjectOf({})).toBeNull()
     expect(subjectOf({ subject: 'service_request:' })).toBeNull()
-    expect(subjectOf({ subject: 'topic:1' })).toBeNull()
+    expect(subjectOf({ subject: 'topic:t1' })).toEqual({ type: 'topic', id: 't1' })
+    expect(subjectOf({ subject: 'mediation:m1' })).toEqual({ type: 'mediation', id: 'm1' })
+    expect(subjectOf({ subject: 'topic:' })).toBeNull()
+    expect(subjectOf({ subject: 'poll:1' })).toBeNull()
     expect(subjectOf({ subject: 'nonsense' })).toBeNull()
   })
 
@@ -152,12 +155,19 @@ describe('where a notification opens', () => {
       name: 'community',
       query: { tab: 'chat', c: '430407001001' },
     })
+    expect(notificationTarget({ ...base, kind: 'moderation', subject: 'topic:t1' })).toEqual({ name: 'community-topic', params: { id: 't1' } })
+    expect(notificationTarget({ ...base, kind: 'mediation', subject: 'mediation:m1' })).toEqual({
+      name: 'community-mediation',
+      params: { id: 'm1' },
+    })
   })
 
   it('falls back by kind for notifications without a subject', () => {
     expect(notificationTarget({ ...base, kind: 'mention' })).toEqual({ name: 'community', query: { tab: 'chat' } })
     expect(notificationTarget({ ...base, kind: 'service_request' })).toEqual({ name: 'community', query: { tab: 'service' } })
     expect(notificationTarget({ ...base, kind: 'digest' })).toEqual({ name: 'community', query: { tab: 'feed' } })
+    expect(notificationTarget({ ...base, kind: 'moderation' })).toEqual({ name: 'community', query: { tab: 'topics' } })
+    expect(notificationTarget({ ...base, kind: 'mediation' })).toEqual({ name: 'community', query: { tab: 'mediation' } })
     expect(notificationTarget({ ...base, kind: 'act' })).toBeNull()
   })
 })

@@ -105,12 +105,13 @@ export function notificationsUrl(location: { protocol: string; host: string }): 
 }
 
 /** Notification kinds with a name of their own; anything else is shown as 待办. */
-export const NOTIFICATION_KINDS = ['act', 'warned', 'overdue', 'mention', 'service_request', 'digest'] as const
+export const NOTIFICATION_KINDS = ['act', 'warned', 'overdue', 'mention', 'service_request', 'digest', 'moderation', 'mediation'] as const
 
 /**
  * The i18n key of a notification kind: 待办, 即将超时, 已超时, 提到我 (the community chat), 服务 (a
- * service request filed to the reader's desk, or the reader's own accepted or done) or 摘要 (the
- * daily or weekly community digest).
+ * service request filed to the reader's desk, or the reader's own accepted or done), 摘要 (the
+ * daily or weekly community digest), 评论审核 (a comment hidden, removed, restored or appealed)
+ * or 调解 (a mediation the reader is a party to or mediates registered or moved on).
  */
 export function notificationKindKey(kind: string): string {
   return (NOTIFICATION_KINDS as readonly string[]).includes(kind)
@@ -135,11 +136,16 @@ export function digestParts(title: string): { head: string; lines: string[] } {
 }
 
 /** What a notification is about besides a case, from its `subject` (null when it names none). */
-export type NotificationSubject = { type: 'service_request'; id: string } | { type: 'community'; code: string }
+export type NotificationSubject =
+  | { type: 'service_request'; id: string }
+  | { type: 'community'; code: string }
+  | { type: 'topic'; id: string }
+  | { type: 'mediation'; id: string }
 
 /**
- * A notification's `subject`: `service_request:<id>` (a service request) or `community:<code>`
- * (a chat mention in that community). Null for none (older notifications) or anything unknown.
+ * A notification's `subject`: `service_request:<id>` (a service request), `community:<code>`
+ * (a chat mention in that community), `topic:<id>` (a comment of that topic was moderated) or
+ * `mediation:<id>`. Null for none (older notifications) or anything unknown.
  */
 export function subjectOf(n: Pick<NotificationView, 'subject'>): NotificationSubject | null {
   const s = n.subject
@@ -151,12 +157,14 @@ export function subjectOf(n: Pick<NotificationView, 'subject'>): NotificationSub
   if (!value) return null
   if (kind === 'service_request') return { type: 'service_request', id: value }
   if (kind === 'community') return { type: 'community', code: value }
+  if (kind === 'topic') return { type: 'topic', id: value }
+  if (kind === 'mediation') return { type: 'mediation', id: value }
   return null
 }
 
 /** Where a tap on a notification goes (a named route with its params and query); null: nowhere. */
 export interface NotificationTarget {
-  name: 'case-detail' | 'community' | 'community-service'
+  name: 'case-detail' | 'community' | 'community-service' | 'community-topic' | 'community-mediation'
   params?: Record<string, string>
   query?: Record<string, string>
 }
@@ -172,6 +180,8 @@ export function notificationTarget(n: Pick<NotificationView, 'case_id' | 'kind' 
   const subject = subjectOf(n)
   if (subject?.type === 'service_request') return { name: 'community-service', params: { id: subject.id } }
   if (subject?.type === 'community') return { name: 'community', query: { tab: 'chat', c: subject.code } }
+  if (subject?.type === 'topic') return { name: 'community-topic', params: { id: subject.id } }
+  if (subject?.type === 'mediation') return { name: 'community-mediation', params: { id: subject.id } }
   switch (n.kind) {
     case 'mention':
       return { name: 'community', query: { tab: 'chat' } }
@@ -179,6 +189,10 @@ export function notificationTarget(n: Pick<NotificationView, 'case_id' | 'kind' 
       return { name: 'community', query: { tab: 'service' } }
     case 'digest':
       return { name: 'community', query: { tab: 'feed' } }
+    case 'moderation':
+      return { name: 'community', query: { tab: 'topics' } }
+    case 'mediation':
+      return { name: 'community', query: { tab: 'mediation' } }
     default:
       return null
   }

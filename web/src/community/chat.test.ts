@@ -1,7 +1,27 @@
 import { describe, expect, it } from 'vitest'
-import { chatUrl, isAnonymous, isMine, mergeChat, oldestId, parseChatMessage, splitMentions, withMention } from './chat'
+import {
+  MAX_CAPTION_CHARS,
+  MAX_CHAT_CHARS,
+  chatPictureIds,
+  chatSendProblem,
+  chatUrl,
+  isAnonymous,
+  isMine,
+  mergeChat,
+  oldestId,
+  parseChatMessage,
+  splitMentions,
+  withMention,
+} from './chat'
 
-const m = (id: number, body = `m${id}`) => ({ id, body, author_id: 'u-r', author_name: '居民 王芳', created_at: '2026-12-05T12:00:00+08:00' })
+const m = (id: number, body = `m${id}`, image_id: string | null = null) => ({
+  id,
+  body,
+  author_id: 'u-r',
+  author_name: '居民 王芳',
+  created_at: '2026-12-05T12:00:00+08:00',
+  image_id,
+})
 
 describe('community chat', () => {
   it('opens the socket of the community on the page’s origin', () => {
@@ -66,5 +86,31 @@ describe('community chat', () => {
     expect(withMention('')).toBe('@')
     expect(withMention('你好')).toBe('你好 @')
     expect(withMention('你好 ', 'property')).toBe('你好 @property ')
+  })
+})
+
+describe('chat pictures', () => {
+  it('reads the picture of a live message, and none when it has none', () => {
+    expect(parseChatMessage(JSON.stringify(m(8, '', 'img-1')))).toEqual({ type: 'message', message: m(8, '', 'img-1') })
+    expect(parseChatMessage(JSON.stringify({ ...m(9), image_id: undefined }))).toEqual({ type: 'message', message: m(9) })
+    expect(parseChatMessage(JSON.stringify({ ...m(9), image_id: 42 }))).toEqual({ type: 'message', message: m(9) })
+    expect(parseChatMessage(JSON.stringify({ ...m(9), image_id: '' }))).toEqual({ type: 'message', message: m(9) })
+  })
+
+  it('lists the pictures in the order of the messages, for the preview', () => {
+    expect(chatPictureIds([m(1, 'a', 'p1'), m(2), m(3, '', 'p3')])).toEqual(['p1', 'p3'])
+    expect(chatPictureIds([])).toEqual([])
+  })
+
+  it('sends a picture with or without a caption of at most 200 characters, and text only when there is some', () => {
+    expect(chatSendProblem('', true)).toBeNull()
+    expect(chatSendProblem('  看这里  ', true)).toBeNull()
+    expect(chatSendProblem('字'.repeat(MAX_CAPTION_CHARS), true)).toBeNull()
+    expect(chatSendProblem('字'.repeat(MAX_CAPTION_CHARS + 1), true)).toBe('captionTooLong')
+    expect(chatSendProblem('   ', false)).toBe('empty')
+    expect(chatSendProblem('你好', false)).toBeNull()
+    expect(chatSendProblem('a'.repeat(MAX_CHAT_CHARS + 1), false)).toBe('tooLong')
+    // Characters, not UTF-16 units: 200 emoji are a caption of 200.
+    expect(chatSendProblem('🙂'.repeat(MAX_CAPTION_CHARS), true)).toBeNull()
   })
 })

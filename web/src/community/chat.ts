@@ -1,5 +1,6 @@
 // 社区群聊 as pure functions: the WebSocket URL and its messages, merging what history and the
-// socket bring (by id, each once, in order), and @mentions in a message.
+// socket bring (by id, each once, in order), @mentions in a message, and pictures (a message may
+// carry one, with its text as a caption).
 import type { ChatMessageView } from '../api/types'
 
 /** The chat WebSocket of a community on the page's own origin (the session cookie authenticates it). */
@@ -37,6 +38,7 @@ export function parseChatMessage(text: unknown): ChatSocketMessage | null {
       author_id: typeof o.author_id === 'string' ? o.author_id : '',
       author_name: typeof o.author_name === 'string' ? o.author_name : '',
       created_at: typeof o.created_at === 'string' ? o.created_at : new Date().toISOString(),
+      image_id: typeof o.image_id === 'string' && o.image_id !== '' ? o.image_id : null,
     },
   }
 }
@@ -100,3 +102,25 @@ export function isAnonymous(message: Pick<ChatMessageView, 'author_id'>): boolea
 }
 
 export const MAX_CHAT_CHARS = 2000
+
+/** A picture's caption: palmgrid_app::community::chat_post_image takes at most 200 characters. */
+export const MAX_CAPTION_CHARS = 200
+
+/** The pictures of the chat in order (for the preview, which pages through all of them). */
+export function chatPictureIds(messages: readonly Pick<ChatMessageView, 'image_id'>[]): string[] {
+  return messages.flatMap((m) => (m.image_id ? [m.image_id] : []))
+}
+
+export type ChatSendProblem = 'empty' | 'tooLong' | 'captionTooLong'
+
+/**
+ * Why the composer cannot send (null when it can): nothing to send, a text over 2,000 characters,
+ * or — with a picture — a caption over 200.
+ */
+export function chatSendProblem(text: string, withPicture: boolean): ChatSendProblem | null {
+  const body = text.trim()
+  const length = [...body].length
+  if (withPicture) return length > MAX_CAPTION_CHARS ? 'captionTooLong' : null
+  if (!body) return 'empty'
+  return length > MAX_CHAT_CHARS ? 'tooLong' : null
+}

@@ -109,6 +109,10 @@ describe('comments', () => {
     body: id,
     created_at: `2026-12-05T10:0${at}:00+08:00`,
     hidden: false,
+    state: 'visible',
+    mine: false,
+    i_reported: false,
+    reports: 0,
   })
 
   it('threads replies (and replies to replies) under their top-level comment, oldest first', () => {

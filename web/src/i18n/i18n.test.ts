@@ -7,6 +7,8 @@ import { KNOWN_ERROR_CODES } from '../api/errors'
 import { CASE_ACTIONS, CASE_STATES } from '../cases/workflow'
 import { NOTIFICATION_KINDS } from '../cases/notifications'
 import { SERVICE_DESKS, SERVICE_FILTERS, SERVICE_STATES } from '../community/service'
+import { ESCALATION_TARGETS, MEDIATION_PATH, MEDIATION_STATES, STEP_KINDS } from '../community/mediation'
+import { RULE_AUDIT_TEXT, RULE_KEYS } from '../community/moderation'
 
 type Tree = { [k: string]: string | Tree }
 
@@ -98,8 +100,22 @@ describe('i18n messages', () => {
     expect(Object.keys(zhCN.cases.notifications.kinds).sort()).toEqual([...NOTIFICATION_KINDS].sort())
     expect([zhCN.community.tabs.service, zhCN.cases.notifications.kinds.service_request]).toEqual(['服务', '服务'])
     expect(zhCN.community.service.desks).toEqual({ property: '物业', committee: '居委会' })
-    // Two characters each, so the seven community tabs fit side by side on a phone.
+    // Two characters each, so the eight community tabs fit side by side on a phone.
     for (const [key, title] of Object.entries(zhCN.community.tabs)) expect([...title].length, key).toBe(2)
+  })
+
+  it('name every moderation rule, mediation state, step and escalation target', () => {
+    expect(Object.keys(zhCN.community.moderation.rules)).toEqual([...RULE_KEYS, 'other'])
+    // The rules read in Chinese as they are sent (and audited).
+    for (const k of RULE_KEYS) expect(zhCN.community.moderation.rules[k]).toBe(RULE_AUDIT_TEXT[k])
+    expect(Object.keys(zhCN.community.mediation.states)).toEqual([...MEDIATION_STATES])
+    expect(Object.keys(zhCN.community.mediation.path)).toEqual([...MEDIATION_PATH])
+    expect(Object.values(zhCN.community.mediation.path)).toEqual(['登记受理', '调解', '协议', '回访'])
+    for (const group of ['kinds', 'actions', 'notesLabels', 'notesPlaceholders', 'stepHints'] as const) {
+      expect(Object.keys(zhCN.community.mediation[group]), group).toEqual([...STEP_KINDS])
+    }
+    expect(Object.keys(zhCN.community.mediation.targets)).toEqual([...ESCALATION_TARGETS])
+    expect(zhCN.community.tabs.mediation).toBe('调解')
   })
 
   it('use no vue-i18n special characters by accident', () => {

@@ -16,6 +16,8 @@ declare module 'vue-router' {
 
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: LoginPage },
+  // 加入社区: reached from an invite's QR code, before the newcomer has an account.
+  { path: '/join', name: 'join', component: () => import('../pages/JoinPage.vue') },
   {
     path: '/',
     component: ShellLayout,
@@ -55,6 +57,8 @@ const routes: RouteRecordRaw[] = [
           { path: 'notices/:id', name: 'community-notice', component: () => import('../pages/NoticePage.vue') },
           { path: 'service/new', name: 'community-service-new', component: () => import('../pages/ServiceFormPage.vue') },
           { path: 'service/:id', name: 'community-service', component: () => import('../pages/ServiceRequestPage.vue') },
+          { path: 'mediations/new', name: 'community-mediation-new', component: () => import('../pages/MediationFormPage.vue') },
+          { path: 'mediations/:id', name: 'community-mediation', component: () => import('../pages/MediationPage.vue') },
         ],
       },
       { path: 'me', name: 'me', component: () => import('../pages/MePage.vue') },
