@@ -19,6 +19,12 @@ export const CHROMIUM = process.env.PALMGRID_CHROMIUM || '/usr/bin/chromium'
 
 export const DEMO_PASSWORD = 'palmgrid-demo'
 
+/** PALMGRID_E2E_URL: a server already running (e.g. Vite in front of `palmgrid demo`), for the files that accept one. */
+export const EXTERNAL_URL = (process.env.PALMGRID_E2E_URL || '').replace(/\/+$/, '')
+
+/** An id as the server writes it. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
 /** The tabs each demo account must see (the server decides; these are the agreed lists). */
 export const EXPECTED_TABS = {
   admin: ['home', 'video', 'cases', 'community', 'me'],

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process'
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PALMGRID_BIN } from './config.mjs'
+import assert from 'node:assert/strict'
+import { DEMO_PASSWORD, PALMGRID_BIN } from './config.mjs'
 
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g
 const LISTENING = /Listening on (https?:\/\/[^\s"'<>]+)/
@@ -124,4 +125,15 @@ async function waitHealthy(url, exited, output, timeoutMs = 60_000) {
 
 function tail(text, lines = 40) {
   return text.split('\n').slice(-lines).join('\n')
+}
+
+/** A bearer token for the API of the server at `baseUrl`, signed in as a demo account. */
+export async function apiToken(baseUrl, username, password = DEMO_PASSWORD) {
+  const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Palmgrid-Client': 'web' },
+    body: JSON.stringify({ username, password }),
+  })
+  assert.equal(res.status, 200, `API login as ${username}`)
+  return (await res.json()).token
 }

@@ -13,67 +13,12 @@
 // instance Vite's dev server in front of `palmgrid demo`) instead of starting the binary. They add
 // a member and a building to 牛角巷社区, so tests/community.test.mjs (which counts members) needs
 // another fresh demo.
-import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { ARTIFACTS_DIR } from '../lib/config.mjs'
-import { startPalmgrid } from '../lib/server.mjs'
-import { onBothBackends } from '../lib/suites.mjs'
-import { login, loginAndWaitHome, waitForPath, withShotOnFailure } from '../lib/pages.mjs'
-import { launchBrowser, newPhone } from '../lib/browser.mjs'
+import { demoSuite, onBothBackends } from '../lib/suites.mjs'
+import { WEB, bodyText, clickAndPost, login, loginAndWaitHome, noToast, pageFetch, settle, waitForPath, withShotOnFailure } from '../lib/pages.mjs'
+import { COMMUNITY, NEWCOMER_PASSWORD, openCommunity } from '../lib/community.mjs'
 
 const SLOW = { timeout: 300_000 }
-const WEB = { 'X-Palmgrid-Client': 'web' }
-const EXTERNAL = process.env.PALMGRID_E2E_URL || ''
-
-const COMMUNITY = '430407001001'
-const NEWCOMER_PASSWORD = 'e2e-newcomer-password'
-
-/** Clicks `locator` and waits for the POST to `path` (a RegExp on the pathname); returns its response. */
-async function clickAndPost(page, locator, path) {
-  const response = page.waitForResponse((r) => r.request().method() === 'POST' && path.test(new URL(r.url()).pathname))
-  response.catch(() => {})
-  await locator.click()
-  return response
-}
-
-async function bodyText(response) {
-  return response.text().catch(() => '')
-}
-
-/** Waits until no toast, popup or overlay is on screen (for clean screenshots). */
-async function settle(page) {
-  await page
-    .waitForFunction(
-      () =>
-        ![...document.querySelectorAll('.van-toast, .van-popup, .van-overlay')].some((e) => {
-          const style = getComputedStyle(e)
-          return style.display !== 'none' && style.visibility !== 'hidden' && e.getClientRects().length > 0
-        }),
-      null,
-      { timeout: 5000 },
-    )
-    .catch(() => {})
-}
-
-/** Waits until no toast is on screen (a sheet may stay open). */
-async function noToast(page) {
-  await page
-    .waitForFunction(
-      () => ![...document.querySelectorAll('.van-toast')].some((e) => getComputedStyle(e).display !== 'none' && e.getClientRects().length > 0),
-      null,
-      { timeout: 5000 },
-    )
-    .catch(() => {})
-}
-
-/** Opens the 社区 tab on part `tab`. */
-async function openCommunity(page, tab) {
-  await page.goto(`/community?tab=${tab}&c=${COMMUNITY}`)
-  await page.getByTestId('page-community').waitFor()
-  await page.locator(`.van-tab--active [data-testid="community-tab-${tab}"]`).waitFor()
-}
 
 /** How much of a canvas is dark and how much light (a QR code has plenty of both). */
 async function canvasInk(locator) {
@@ -92,250 +37,203 @@ async function canvasInk(locator) {
 }
 
 function backendSuite(backend, prepareDatabase) {
-  const dir = join(ARTIFACTS_DIR, backend)
-  let server
-  let browser
-  let db
-  let ready = false
-  let baseUrl
-
-  test(`palmgrid demo starts (${backend}) with the join routes, and Chromium launches`, SLOW, async () => {
-    mkdirSync(dir, { recursive: true })
-    if (EXTERNAL) {
-      baseUrl = EXTERNAL.replace(/\/+$/, '')
-      console.log(`# ${backend}: using the server at ${baseUrl} (PALMGRID_E2E_URL)`)
-    } else {
-      db = prepareDatabase?.()
-      server = await startPalmgrid({ databaseUrl: db?.url, logFile: join(dir, 'server-join.log') })
-      baseUrl = server.url
-      console.log(`# ${backend}: palmgrid demo listening on ${baseUrl}${db ? ` (database ${db.name})` : ''}`)
-    }
-    const shell = await (await fetch(`${baseUrl}/join?code=X`)).text()
-    assert.match(shell, /<div id="app">/, 'GET /join is not the web app: rebuild palmgrid with npm available so build.rs embeds web/')
-    for (const path of [`/api/v1/communities/${COMMUNITY}/join-requests`, `/api/v1/communities/${COMMUNITY}/buildings`]) {
-      const r = await fetch(`${baseUrl}${path}`, { headers: WEB })
-      assert.equal(r.status, 401, `GET ${path} exists and needs a session`)
-    }
-    browser = await launchBrowser()
-    ready = true
-  })
-
-  const it = (name, options, fn = options) =>
-    test(name, typeof options === 'function' ? {} : options, async (t) => {
-      if (!ready) {
-        t.skip('setup failed')
-        return
+  const run = demoSuite(backend, prepareDatabase, {
+    setup: `palmgrid demo starts (${backend}) with the join routes, and Chromium launches`,
+    timeout: SLOW.timeout,
+    logName: 'server-join',
+    async check(baseUrl) {
+      const shell = await (await fetch(`${baseUrl}/join?code=X`)).text()
+      assert.match(shell, /<div id="app">/, 'GET /join is not the web app: rebuild palmgrid with npm available so build.rs embeds web/')
+      for (const path of [`/api/v1/communities/${COMMUNITY}/join-requests`, `/api/v1/communities/${COMMUNITY}/buildings`]) {
+        const r = await fetch(`${baseUrl}${path}`, { headers: WEB })
+        assert.equal(r.status, 401, `GET ${path} exists and needs a session`)
       }
-      await fn(t)
-    })
-
-  after(async () => {
-    await browser?.close().catch(() => {})
-    await server?.stop().catch((e) => console.error(`# ${backend}: stopping palmgrid: ${e.message}`))
-    try {
-      db?.drop()
-    } catch (e) {
-      console.error(`# ${backend}: ${e.message}`)
-    }
+    },
   })
+  const { dir, it, phoneOf } = run
 
-  it('the officer invites 3栋 2单元301室 with a QR code, the newcomer registers from it, is verified and sees the community', SLOW, async () => {
-    const phones = []
+  it('the officer invites 3栋 2单元301室 with a QR code, the newcomer registers from it, is verified and sees the community', SLOW, async (phones) => {
     const tag = Date.now().toString(36)
     const username = `e2e-sun-${tag}`
     const displayName = '居民 孙悦'
-    try {
-      // ---- 社区 › 成员 › 邀请居民: the officer ------------------------------------------------------
-      const officer = await newPhone(browser, baseUrl, dir)
-      phones.push(officer)
-      const op = officer.page
-      await op.goto('/login')
-      await loginAndWaitHome(op, 'officer')
-      let joinUrl
-      let code
-      await withShotOnFailure(officer, dir, 'join-invite', async () => {
-        await openCommunity(op, 'members')
-        await op.getByTestId('members-panel').waitFor()
-        await op.getByTestId('member-list').waitFor()
-        await settle(op)
-        await officer.shot('join-officer', 'members')
+    // ---- 社区 › 成员 › 邀请居民: the officer ------------------------------------------------------
+    const officer = await phoneOf('officer')
+    phones.push(officer)
+    const op = officer.page
+    let joinUrl
+    let code
+    await withShotOnFailure(officer, dir, 'join-invite', async () => {
+      await openCommunity(op, 'members', COMMUNITY)
+      await op.getByTestId('members-panel').waitFor()
+      await op.getByTestId('member-list').waitFor()
+      await settle(op)
+      await officer.shot('join-officer', 'members')
 
-        await op.getByTestId('invite-open').click()
-        const dialog = op.getByTestId('invite-dialog')
-        await dialog.waitFor()
-        await dialog.locator('[data-testid="invite-building"][data-building="3栋"]').waitFor()
-        const names = await dialog.getByTestId('invite-building').evaluateAll((els) => els.map((e) => e.getAttribute('data-building')))
-        for (const b of ['1栋', '2栋', '3栋', '5栋']) assert.ok(names.includes(b), `the demo building ${b} is offered: ${names}`)
-        assert.deepEqual(names.slice(0, 5), ['', '1栋', '2栋', '3栋', '5栋'], 'no building first, then in natural order')
+      await op.getByTestId('invite-open').click()
+      const dialog = op.getByTestId('invite-dialog')
+      await dialog.waitFor()
+      await dialog.locator('[data-testid="invite-building"][data-building="3栋"]').waitFor()
+      const names = await dialog.getByTestId('invite-building').evaluateAll((els) => els.map((e) => e.getAttribute('data-building')))
+      for (const b of ['1栋', '2栋', '3栋', '5栋']) assert.ok(names.includes(b), `the demo building ${b} is offered: ${names}`)
+      assert.deepEqual(names.slice(0, 5), ['', '1栋', '2栋', '3栋', '5栋'], 'no building first, then in natural order')
 
-        // 新增楼栋: added and chosen.
-        const newBuilding = `${tag}栋`
-        await dialog.getByTestId('invite-new-building').locator('input').fill(newBuilding)
-        const added = await clickAndPost(op, dialog.getByTestId('invite-add-building'), new RegExp(`^/api/v1/communities/${COMMUNITY}/buildings$`))
-        assert.equal(added.status(), 201, await bodyText(added))
-        assert.deepEqual(JSON.parse(added.request().postData()), { name: newBuilding })
-        await dialog.locator(`[data-testid="invite-building"][data-building="${newBuilding}"].van-button--primary`).waitFor()
+      // 新增楼栋: added and chosen.
+      const newBuilding = `${tag}栋`
+      await dialog.getByTestId('invite-new-building').locator('input').fill(newBuilding)
+      const added = await clickAndPost(op, dialog.getByTestId('invite-add-building'), new RegExp(`^/api/v1/communities/${COMMUNITY}/buildings$`))
+      assert.equal(added.status(), 201, await bodyText(added))
+      assert.deepEqual(JSON.parse(added.request().postData()), { name: newBuilding })
+      await dialog.locator(`[data-testid="invite-building"][data-building="${newBuilding}"].van-button--primary`).waitFor()
 
-        // The invite is for 3栋.
-        const buildings = await op.evaluate(async ({ code, headers }) => (await (await fetch(`/api/v1/communities/${code}/buildings`, { headers })).json()).items, {
-          code: COMMUNITY,
-          headers: WEB,
-        })
-        const third = buildings.find((b) => b.name === '3栋')
-        assert.ok(third, JSON.stringify(buildings))
-        await dialog.locator('[data-testid="invite-building"][data-building="3栋"]').click()
-        await dialog.locator('[data-testid="invite-building"][data-building="3栋"].van-button--primary').waitFor()
-        await dialog.getByTestId('invite-address').locator('input').fill('2单元301室')
-        await noToast(op)
-        await officer.shot('join-officer', 'invite-form')
-        const issued = await clickAndPost(op, dialog.getByTestId('invite-submit'), new RegExp(`^/api/v1/communities/${COMMUNITY}/invites$`))
-        assert.equal(issued.status(), 201, await bodyText(issued))
-        assert.deepEqual(JSON.parse(issued.request().postData()), { address: '2单元301室', building_id: third.id })
-        const invite = await issued.json()
+      // The invite is for 3栋.
+      const buildings = (await pageFetch(op, `/api/v1/communities/${COMMUNITY}/buildings`)).body.items
+      const third = buildings.find((b) => b.name === '3栋')
+      assert.ok(third, JSON.stringify(buildings))
+      await dialog.locator('[data-testid="invite-building"][data-building="3栋"]').click()
+      await dialog.locator('[data-testid="invite-building"][data-building="3栋"].van-button--primary').waitFor()
+      await dialog.getByTestId('invite-address').locator('input').fill('2单元301室')
+      await noToast(op)
+      await officer.shot('join-officer', 'invite-form')
+      const issued = await clickAndPost(op, dialog.getByTestId('invite-submit'), new RegExp(`^/api/v1/communities/${COMMUNITY}/invites$`))
+      assert.equal(issued.status(), 201, await bodyText(issued))
+      assert.deepEqual(JSON.parse(issued.request().postData()), { address: '2单元301室', building_id: third.id })
+      const invite = await issued.json()
 
-        const result = dialog.getByTestId('invite-result')
-        await result.waitFor()
-        code = (await result.getByTestId('invite-code').innerText()).trim()
-        assert.equal(code, invite.code)
-        assert.match(code, /^[A-Z0-9]{16}$/)
-        joinUrl = (await result.getByTestId('invite-url').innerText()).trim()
-        assert.equal(joinUrl, `${new URL(op.url()).origin}${invite.join_url}`)
-        assert.equal(new URL(joinUrl).searchParams.get('code'), code)
-        assert.equal((await result.getByTestId('invite-for').innerText()).trim(), '3栋 2单元301室')
+      const result = dialog.getByTestId('invite-result')
+      await result.waitFor()
+      code = (await result.getByTestId('invite-code').innerText()).trim()
+      assert.equal(code, invite.code)
+      assert.match(code, /^[A-Z0-9]{16}$/)
+      joinUrl = (await result.getByTestId('invite-url').innerText()).trim()
+      assert.equal(joinUrl, `${new URL(op.url()).origin}${invite.join_url}`)
+      assert.equal(new URL(joinUrl).searchParams.get('code'), code)
+      assert.equal((await result.getByTestId('invite-for').innerText()).trim(), '3栋 2单元301室')
 
-        // The QR code: drawn on a canvas, with plenty of dark and light modules.
-        const canvas = result.locator('[data-testid="qr-canvas"][data-drawn="true"]')
-        await canvas.waitFor()
-        const ink = await canvasInk(canvas)
-        assert.ok(ink.width >= 200 && ink.height === ink.width, JSON.stringify(ink))
-        assert.ok(ink.dark > 0.2 && ink.light > 0.3, `the QR canvas is not blank: ${JSON.stringify(ink)}`)
-        await noToast(op)
-        await officer.shot('join-officer', 'invite-code')
-        await result.getByTestId('invite-close').click()
-        await settle(op)
-      })
+      // The QR code: drawn on a canvas, with plenty of dark and light modules.
+      const canvas = result.locator('[data-testid="qr-canvas"][data-drawn="true"]')
+      await canvas.waitFor()
+      const ink = await canvasInk(canvas)
+      assert.ok(ink.width >= 200 && ink.height === ink.width, JSON.stringify(ink))
+      assert.ok(ink.dark > 0.2 && ink.light > 0.3, `the QR canvas is not blank: ${JSON.stringify(ink)}`)
+      await noToast(op)
+      await officer.shot('join-officer', 'invite-code')
+      await result.getByTestId('invite-close').click()
+      await settle(op)
+    })
 
-      // ---- a fresh browser: the login page's link, then the join link --------------------------
-      const newcomer = await newPhone(browser, baseUrl, dir)
-      phones.push(newcomer)
-      const np = newcomer.page
-      await withShotOnFailure(newcomer, dir, 'join-register', async () => {
-        await np.goto('/login')
-        const link = np.getByTestId('login-join-link')
-        assert.equal((await link.innerText()).trim(), '有邀请码？加入社区')
-        await link.click()
-        await waitForPath(np, '/join')
-        await np.getByTestId('page-join').waitFor()
-        assert.equal(await np.getByTestId('join-code').locator('input').inputValue(), '')
+    // ---- a fresh browser: the login page's link, then the join link --------------------------
+    const newcomer = await run.newPhone()
+    phones.push(newcomer)
+    const np = newcomer.page
+    await withShotOnFailure(newcomer, dir, 'join-register', async () => {
+      await np.goto('/login')
+      const link = np.getByTestId('login-join-link')
+      assert.equal((await link.innerText()).trim(), '有邀请码？加入社区')
+      await link.click()
+      await waitForPath(np, '/join')
+      await np.getByTestId('page-join').waitFor()
+      assert.equal(await np.getByTestId('join-code').locator('input').inputValue(), '')
 
-        await np.goto(joinUrl)
-        await np.getByTestId('page-join').waitFor()
-        assert.equal(await np.getByTestId('join-code').locator('input').inputValue(), code, 'the code comes from ?code=')
-        await np.getByTestId('join-username').locator('input').fill(username)
-        await np.getByTestId('join-display-name').locator('input').fill(displayName)
-        await np.getByTestId('join-password').locator('input').fill(NEWCOMER_PASSWORD)
-        await np.getByTestId('join-confirm').locator('input').fill(NEWCOMER_PASSWORD)
-        await newcomer.shot('join-newcomer', 'form')
+      await np.goto(joinUrl)
+      await np.getByTestId('page-join').waitFor()
+      assert.equal(await np.getByTestId('join-code').locator('input').inputValue(), code, 'the code comes from ?code=')
+      await np.getByTestId('join-username').locator('input').fill(username)
+      await np.getByTestId('join-display-name').locator('input').fill(displayName)
+      await np.getByTestId('join-password').locator('input').fill(NEWCOMER_PASSWORD)
+      await np.getByTestId('join-confirm').locator('input').fill(NEWCOMER_PASSWORD)
+      await newcomer.shot('join-newcomer', 'form')
 
-        // A wrong code: 422, said plainly; nothing registered.
-        await np.getByTestId('join-code').locator('input').fill('WRONGCODE0000000')
-        let sent = await clickAndPost(np, np.getByTestId('join-submit'), /^\/api\/v1\/join$/)
-        assert.equal(sent.status(), 422, await bodyText(sent))
-        assert.ok((await np.getByTestId('join-error').innerText()).includes('邀请码无效'))
-        await newcomer.shot('join-newcomer', 'wrong-code')
+      // A wrong code: 422, said plainly; nothing registered.
+      await np.getByTestId('join-code').locator('input').fill('WRONGCODE0000000')
+      let sent = await clickAndPost(np, np.getByTestId('join-submit'), /^\/api\/v1\/join$/)
+      assert.equal(sent.status(), 422, await bodyText(sent))
+      assert.ok((await np.getByTestId('join-error').innerText()).includes('邀请码无效'))
+      await newcomer.shot('join-newcomer', 'wrong-code')
 
-        // A user name taken: 409, said plainly; the invite is still good.
-        await np.getByTestId('join-code').locator('input').fill(code)
-        await np.getByTestId('join-username').locator('input').fill('resident')
-        sent = await clickAndPost(np, np.getByTestId('join-submit'), /^\/api\/v1\/join$/)
-        assert.equal(sent.status(), 409, await bodyText(sent))
-        assert.ok((await np.getByTestId('join-error').innerText()).includes('该用户名已被使用'))
+      // A user name taken: 409, said plainly; the invite is still good.
+      await np.getByTestId('join-code').locator('input').fill(code)
+      await np.getByTestId('join-username').locator('input').fill('resident')
+      sent = await clickAndPost(np, np.getByTestId('join-submit'), /^\/api\/v1\/join$/)
+      assert.equal(sent.status(), 409, await bodyText(sent))
+      assert.ok((await np.getByTestId('join-error').innerText()).includes('该用户名已被使用'))
 
-        await np.getByTestId('join-username').locator('input').fill(username)
-        sent = await clickAndPost(np, np.getByTestId('join-submit'), /^\/api\/v1\/join$/)
-        assert.equal(sent.status(), 201, await bodyText(sent))
-        assert.deepEqual(JSON.parse(sent.request().postData()), { code, username, display_name: displayName, password: NEWCOMER_PASSWORD })
-        const joined = await sent.json()
-        assert.equal(joined.status, 'pending')
-        const pending = np.getByTestId('join-pending')
-        await pending.waitFor()
-        const said = await pending.innerText()
-        assert.ok(said.includes('等待核验') && said.includes(username) && said.includes('社区工作人员核验'), said)
-        await newcomer.shot('join-newcomer', 'pending')
+      await np.getByTestId('join-username').locator('input').fill(username)
+      sent = await clickAndPost(np, np.getByTestId('join-submit'), /^\/api\/v1\/join$/)
+      assert.equal(sent.status(), 201, await bodyText(sent))
+      assert.deepEqual(JSON.parse(sent.request().postData()), { code, username, display_name: displayName, password: NEWCOMER_PASSWORD })
+      const joined = await sent.json()
+      assert.equal(joined.status, 'pending')
+      const pending = np.getByTestId('join-pending')
+      await pending.waitFor()
+      const said = await pending.innerText()
+      assert.ok(said.includes('等待核验') && said.includes(username) && said.includes('社区工作人员核验'), said)
+      await newcomer.shot('join-newcomer', 'pending')
 
-        // Signing in before verification shows no community. This server answers GET /me with
-        // 403 for an account without a role, which the login page explains; should it let the
-        // account in, the home page must have no 社区 tab.
-        await np.getByTestId('join-to-login').click()
-        await waitForPath(np, '/login')
-        await login(np, username, NEWCOMER_PASSWORD)
-        const outcome = np.locator('[data-testid="page-home"], [data-testid="login-error"]').first()
-        await outcome.waitFor()
-        if ((await outcome.getAttribute('data-testid')) === 'login-error') {
-          assert.ok((await outcome.innerText()).includes('请等社区工作人员核验'), await outcome.innerText())
-          await newcomer.shot('join-newcomer', 'login-unverified')
-        } else {
-          assert.equal(await np.getByTestId('tab-community').count(), 0, 'no community before verification')
-          await settle(np)
-          await newcomer.shot('join-newcomer', 'home-unverified')
-        }
-      })
-
-      // ---- 待核验: the officer verifies them; the member list shows them in 3栋 ---------------------
-      await withShotOnFailure(officer, dir, 'join-verify', async () => {
-        await op.reload()
-        await op.getByTestId('members-panel').waitFor()
-        const request = op.locator(`[data-testid="join-request"][data-username="${username}"]`)
-        await request.waitFor()
-        assert.equal(await request.getAttribute('data-state'), 'pending')
-        assert.equal((await request.getByTestId('join-request-home').innerText()).trim(), '3栋 2单元301室')
-        assert.ok((await request.innerText()).includes(displayName))
-        assert.ok(Number(await op.getByTestId('join-pending-count').getAttribute('data-count')) >= 1)
-        await request.scrollIntoViewIfNeeded()
-        await settle(op)
-        await officer.shot('join-officer', 'requests')
-        const decided = await clickAndPost(op, request.getByTestId('join-verify'), /^\/api\/v1\/join-requests\/[^/]+\/decision$/)
-        assert.equal(decided.status(), 204, await bodyText(decided))
-        assert.deepEqual(JSON.parse(decided.request().postData()), { verify: true })
-        await op.locator(`[data-testid="join-request"][data-username="${username}"][data-state="verified"]`).waitFor()
-        assert.equal((await request.getByTestId('join-request-state').innerText()).trim(), '已核验')
-        assert.equal(await request.getByTestId('join-verify').count(), 0)
-
-        const member = op.locator(`[data-testid="member-row"][data-username="${username}"]`)
-        await member.waitFor()
-        assert.equal(await member.getAttribute('data-building'), '3栋')
-        const row = await member.innerText()
-        assert.ok(row.includes(displayName) && row.includes('3栋 2单元301室') && row.includes('居民'), row)
-        await member.scrollIntoViewIfNeeded()
-        await settle(op)
-        await officer.shot('join-officer', 'verified')
-      })
-
-      // ---- the newcomer now has the 社区 tab ----------------------------------------------------------
-      await withShotOnFailure(newcomer, dir, 'join-community', async () => {
-        if (new URL(np.url()).pathname === '/login') await loginAndWaitHome(np, username, NEWCOMER_PASSWORD)
-        else await np.reload()
-        await np.getByTestId('tabbar').waitFor()
-        await np.getByTestId('tab-community').click()
-        await np.getByTestId('page-community').waitFor()
-        await np.locator(`[data-testid="community-name"][data-code="${COMMUNITY}"]`).waitFor()
-        assert.ok((await np.getByTestId('community-name').innerText()).includes('牛角巷社区'))
-        assert.equal(await np.getByTestId('community-tab-members').count(), 0, '成员 is only for the staff')
+      // Signing in before verification shows no community. This server answers GET /me with
+      // 403 for an account without a role, which the login page explains; should it let the
+      // account in, the home page must have no 社区 tab.
+      await np.getByTestId('join-to-login').click()
+      await waitForPath(np, '/login')
+      await login(np, username, NEWCOMER_PASSWORD)
+      const outcome = np.locator('[data-testid="page-home"], [data-testid="login-error"]').first()
+      await outcome.waitFor()
+      if ((await outcome.getAttribute('data-testid')) === 'login-error') {
+        assert.ok((await outcome.innerText()).includes('请等社区工作人员核验'), await outcome.innerText())
+        await newcomer.shot('join-newcomer', 'login-unverified')
+      } else {
+        assert.equal(await np.getByTestId('tab-community').count(), 0, 'no community before verification')
         await settle(np)
-        await newcomer.shot('join-newcomer', 'community')
-      })
+        await newcomer.shot('join-newcomer', 'home-unverified')
+      }
+    })
 
-      // A resident gets 403/404 for the staff's lists.
-      const byResident = await np.evaluate(async ({ code, headers }) => (await fetch(`/api/v1/communities/${code}/join-requests`, { headers })).status, {
-        code: COMMUNITY,
-        headers: WEB,
-      })
-      assert.ok([403, 404].includes(byResident), `join requests for a resident: ${byResident}`)
+    // ---- 待核验: the officer verifies them; the member list shows them in 3栋 ---------------------
+    await withShotOnFailure(officer, dir, 'join-verify', async () => {
+      await op.reload()
+      await op.getByTestId('members-panel').waitFor()
+      const request = op.locator(`[data-testid="join-request"][data-username="${username}"]`)
+      await request.waitFor()
+      assert.equal(await request.getAttribute('data-state'), 'pending')
+      assert.equal((await request.getByTestId('join-request-home').innerText()).trim(), '3栋 2单元301室')
+      assert.ok((await request.innerText()).includes(displayName))
+      assert.ok(Number(await op.getByTestId('join-pending-count').getAttribute('data-count')) >= 1)
+      await request.scrollIntoViewIfNeeded()
+      await settle(op)
+      await officer.shot('join-officer', 'requests')
+      const decided = await clickAndPost(op, request.getByTestId('join-verify'), /^\/api\/v1\/join-requests\/[^/]+\/decision$/)
+      assert.equal(decided.status(), 204, await bodyText(decided))
+      assert.deepEqual(JSON.parse(decided.request().postData()), { verify: true })
+      await op.locator(`[data-testid="join-request"][data-username="${username}"][data-state="verified"]`).waitFor()
+      assert.equal((await request.getByTestId('join-request-state').innerText()).trim(), '已核验')
+      assert.equal(await request.getByTestId('join-verify').count(), 0)
 
-      for (const p of phones) p.assertClean(assert)
-    } finally {
-      for (const p of phones) await p.close().catch(() => {})
-    }
+      const member = op.locator(`[data-testid="member-row"][data-username="${username}"]`)
+      await member.waitFor()
+      assert.equal(await member.getAttribute('data-building'), '3栋')
+      const row = await member.innerText()
+      assert.ok(row.includes(displayName) && row.includes('3栋 2单元301室') && row.includes('居民'), row)
+      await member.scrollIntoViewIfNeeded()
+      await settle(op)
+      await officer.shot('join-officer', 'verified')
+    })
+
+    // ---- the newcomer now has the 社区 tab ----------------------------------------------------------
+    await withShotOnFailure(newcomer, dir, 'join-community', async () => {
+      if (new URL(np.url()).pathname === '/login') await loginAndWaitHome(np, username, NEWCOMER_PASSWORD)
+      else await np.reload()
+      await np.getByTestId('tabbar').waitFor()
+      await np.getByTestId('tab-community').click()
+      await np.getByTestId('page-community').waitFor()
+      await np.locator(`[data-testid="community-name"][data-code="${COMMUNITY}"]`).waitFor()
+      assert.ok((await np.getByTestId('community-name').innerText()).includes('牛角巷社区'))
+      assert.equal(await np.getByTestId('community-tab-members').count(), 0, '成员 is only for the staff')
+      await settle(np)
+      await newcomer.shot('join-newcomer', 'community')
+    })
+
+    // A resident gets 403/404 for the staff's lists.
+    const byResident = (await pageFetch(np, `/api/v1/communities/${COMMUNITY}/join-requests`)).status
+    assert.ok([403, 404].includes(byResident), `join requests for a resident: ${byResident}`)
   })
 }
 
