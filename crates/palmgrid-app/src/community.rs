@@ -831,6 +831,16 @@ impl App {
         Ok((item, code))
     }
 
+    /// An action item its owner or the staff running the space may work on (progress,
+    /// sub-tasks); anyone else who may read it gets 403.
+    pub(crate) async fn workable_item(&self, s: &Session, id: &str) -> Result<ActionItemRow> {
+        let (item, code) = self.readable_item(s, id).await?;
+        if item.owner_id != s.user_id {
+            self.authorize(s, Action::ManageTopics, &Resource::Community(code))?;
+        }
+        Ok(item)
+    }
+
     /// An action item of a community the session belongs to, with its updates.
     pub async fn action_item(&self, s: &Session, id: &str) -> Result<(ActionItemRow, Vec<ActionUpdateRow>)> {
         let (item, _) = self.readable_item(s, id).await?;
@@ -842,7 +852,7 @@ impl App {
     /// the SHA-256 of the photos on its updates by update id.
     pub async fn action_item_extras(&self, s: &Session, item: &ActionItemRow) -> Result<ItemExtras> {
         let code = self.code_of_region(&item.community_id).await?;
-        let staff = self.authorize(s, Action::ManageTopics, &Resource::Community(code)).is_ok();
+        let staff = self.is_space_staff(s, &code);
         let ids = self.store.volunteers(&item.id).await?;
         let names = self.public_names(s, staff, &item.community_id, ids.iter().map(String::as_str)).await?;
         Ok(ItemExtras {
@@ -895,10 +905,7 @@ impl App {
 
     /// Progress on an action item, by its owner or the staff running the space.
     pub async fn update_action_item(&self, s: &Session, id: &str, body: &str, progress: i64) -> Result<ActionItemRow> {
-        let (item, code) = self.readable_item(s, id).await?;
-        if item.owner_id != s.user_id {
-            self.authorize(s, Action::ManageTopics, &Resource::Community(code))?;
-        }
+        let item = self.workable_item(s, id).await?;
         if !(0..=100).contains(&progress) {
             return Err(AppError::Validation("progress is a percentage, 0–100".into()));
         }
@@ -1558,8 +1565,7 @@ impl App {
     }
 
     fn chat_reader(&self, s: &Session, c: &RegionCode) -> ChatReader {
-        let staff = self.authorize(s, Action::ManageTopics, &Resource::Community(c.clone())).is_ok();
-        ChatReader { user_id: s.user_id.clone(), staff }
+        ChatReader { user_id: s.user_id.clone(), staff: self.is_space_staff(s, c) }
     }
 
     async fn chat_history_of(&self, community_id: &str, before: Option<i64>) -> Result<Vec<ChatMessage>> {

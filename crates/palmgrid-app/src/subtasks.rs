@@ -5,7 +5,6 @@
 
 use crate::community::text;
 use crate::{App, AppError, Result, Session};
-use palmgrid_domain::authz::{Action, Resource};
 use palmgrid_domain::community::action_status;
 use palmgrid_store::{ActionItemRow, ActionUpdateRow, SubtaskChange, SubtaskRow};
 
@@ -17,15 +16,6 @@ impl App {
     pub async fn subtasks(&self, s: &Session, item_id: &str) -> Result<Vec<SubtaskRow>> {
         self.readable_item(s, item_id).await?;
         Ok(self.store.subtasks(item_id).await?)
-    }
-
-    /// The owner of the item or the staff running the space; anyone else who may read it gets 403.
-    async fn workable_item(&self, s: &Session, item_id: &str) -> Result<ActionItemRow> {
-        let (item, code) = self.readable_item(s, item_id).await?;
-        if item.owner_id != s.user_id {
-            self.authorize(s, Action::ManageTopics, &Resource::Community(code))?;
-        }
-        Ok(item)
     }
 
     /// Adds a sub-task of weight 1–100. Returns it and the item's new progress.
