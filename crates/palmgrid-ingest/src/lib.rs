@@ -9,4 +9,5 @@
 
 pub mod health;
 pub mod manager;
+pub mod pace;
 pub mod rtsp;

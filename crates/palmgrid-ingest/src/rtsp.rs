@@ -1,6 +1,7 @@
 //! RTSP pull with retina.
 
 use crate::health::Health;
+use crate::pace;
 use bytes::Bytes;
 use futures::{FutureExt, StreamExt};
 use palmgrid_domain::camera::is_local_or_special;
@@ -64,6 +65,8 @@ pub enum IngestError {
     Ended,
     #[error("no frame for {0} s")]
     Stalled(u64),
+    #[error("the camera did not answer {0} within {1} s")]
+    NoAnswer(&'static str, u64),
 }
 
 fn rtsp_err(e: retina::Error) -> IngestError {
@@ -71,8 +74,9 @@ fn rtsp_err(e: retina::Error) -> IngestError {
 }
 
 /// Resolves the host and refuses local/special addresses (DNS can point anywhere), then
-/// pins the URL to the checked address so a second lookup cannot differ.
-async fn checked_url(src: &RtspSource) -> Result<url::Url, IngestError> {
+/// pins the URL to the checked address so a second lookup cannot differ. Returns the URL
+/// and the address it now names.
+async fn checked_url(src: &RtspSource) -> Result<(url::Url, std::net::SocketAddr), IngestError> {
     let mut url = url::Url::parse(&src.url).map_err(|e| IngestError::Url(e.to_string()))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(IngestError::Url("credentials must not be in the URL".into()));
@@ -84,18 +88,24 @@ async fn checked_url(src: &RtspSource) -> Result<url::Url, IngestError> {
         .await
         .map_err(|e| IngestError::Resolve(format!("{host}: {e}")))?
         .collect();
-    let first = addrs.first().ok_or_else(|| IngestError::Resolve(host.clone()))?;
+    let first = *addrs.first().ok_or_else(|| IngestError::Resolve(host.clone()))?;
     if !src.allow_local && addrs.iter().any(|a| is_local_or_special(a.ip())) {
         return Err(IngestError::LocalAddress(host));
     }
     if bare.parse::<std::net::IpAddr>().is_err() {
-        let ip = first.ip();
-        let _ = url.set_host(Some(&match ip {
+        let _ = url.set_host(Some(&match first.ip() {
             std::net::IpAddr::V4(a) => a.to_string(),
             std::net::IpAddr::V6(a) => format!("[{a}]"),
         }));
     }
-    Ok(url)
+    Ok((url, first))
+}
+
+/// How long a camera may take to answer each of DESCRIBE, SETUP and PLAY.
+const ANSWER: Duration = Duration::from_secs(10);
+
+async fn answered<T>(step: &'static str, f: impl Future<Output = Result<T, retina::Error>>) -> Result<T, IngestError> {
+    tokio::time::timeout(ANSWER, f).await.map_err(|_| IngestError::NoAnswer(step, ANSWER.as_secs()))?.map_err(rtsp_err)
 }
 
 fn stream_params(p: &VideoParameters) -> Result<StreamParams, IngestError> {
@@ -134,12 +144,18 @@ fn now_ms() -> i64 {
 /// One RTSP session: describe, set up the first H.264/H.265 video stream, play, and
 /// publish frames until the camera stops, stalls for `stall`, or fails.
 pub async fn pull(src: &RtspSource, live: &LiveStream, health: &Health, stall: Duration) -> Result<(), IngestError> {
-    let url = checked_url(src).await?;
+    let (url, peer) = checked_url(src).await?;
     let opts = SessionOptions::default()
         .user_agent(format!("palmgrid/{}", env!("CARGO_PKG_VERSION")))
         .teardown(TeardownPolicy::Auto)
         .creds(src.credentials.clone().map(|(username, password)| Credentials { username, password }));
-    let mut session = Session::describe(url, opts).await.map_err(rtsp_err)?;
+    // Over TCP, the kernel buffers what arrives, so while nobody needs low latency the pull
+    // can read in batches, and its socket can stay quiet in between (see `pace`). Over UDP
+    // a late read loses packets: never paced.
+    let pace = matches!(src.transport, RtpTransport::Tcp);
+    let dialing = if pace { Some(pace::dial(peer).await) } else { None };
+    let mut session = answered("DESCRIBE", Session::describe(url, opts)).await?;
+    let mut quiet = dialing.and_then(pace::Dialing::found);
     let vi = session
         .streams()
         .iter()
@@ -149,34 +165,37 @@ pub async fn pull(src: &RtspSource, live: &LiveStream, health: &Health, stall: D
         RtpTransport::Tcp => Transport::Tcp(TcpTransportOptions::default()),
         RtpTransport::Udp => Transport::Udp(UdpTransportOptions::default()),
     };
-    session
-        .setup(vi, SetupOptions::default().transport(transport).frame_format(FrameFormat::MP4))
-        .await
-        .map_err(rtsp_err)?;
+    answered("SETUP", session.setup(vi, SetupOptions::default().transport(transport).frame_format(FrameFormat::MP4)))
+        .await?;
     if let Some(ParametersRef::Video(p)) = session.streams()[vi].parameters() {
         live.publish_params(stream_params(p)?);
     }
-    let mut demuxed = session.play(PlayOptions::default()).await.map_err(rtsp_err)?.demuxed().map_err(rtsp_err)?;
-    // Over TCP, the kernel buffers what arrives, so while nobody needs low latency the pull
-    // can read in batches. (Over UDP a late read loses packets: never paced.)
-    let pace = matches!(src.transport, RtpTransport::Tcp);
+    let mut demuxed = answered("PLAY", session.play(PlayOptions::default())).await?.demuxed().map_err(rtsp_err)?;
     let mut last_item = tokio::time::Instant::now();
     loop {
-        let next = if pace && !live.wants_low_latency() {
-            match demuxed.next().now_or_never() {
-                Some(next) => next,
-                None => {
+        let paced = pace && !live.wants_low_latency();
+        // Take what has already arrived without waiting; when nothing has, a paced pull
+        // sleeps to the next tick with its socket held quiet, and any other pull waits.
+        let ready = if paced { demuxed.next().now_or_never() } else { None };
+        let next = match ready {
+            Some(next) => next,
+            None => {
+                if paced {
                     if last_item.elapsed() >= stall {
                         return Err(IngestError::Stalled(stall.as_secs()));
                     }
+                    if let Some(q) = quiet.as_mut() {
+                        q.hold();
+                    }
                     tokio::time::sleep_until(next_pace_tick()).await;
-                    continue;
                 }
-            }
-        } else {
-            match tokio::time::timeout_at(last_item + stall, demuxed.next()).await {
-                Err(_) => return Err(IngestError::Stalled(stall.as_secs())),
-                Ok(next) => next,
+                if let Some(q) = quiet.as_mut() {
+                    q.release();
+                }
+                match tokio::time::timeout_at(last_item + stall, demuxed.next()).await {
+                    Err(_) => return Err(IngestError::Stalled(stall.as_secs())),
+                    Ok(next) => next,
+                }
             }
         };
         last_item = tokio::time::Instant::now();
