@@ -140,24 +140,38 @@ fn content_hash(b: &[u8]) -> u64 {
     h.finish()
 }
 
-/// CPU seconds (user + system) a process has used so far.
-fn cpu_seconds(pid: u32) -> Result<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    let rest = &stat[stat.rfind(')').context("stat")? + 2..];
-    let f: Vec<&str> = rest.split(' ').collect();
-    let ticks: f64 = f[11].parse::<f64>()? + f[12].parse::<f64>()?;
-    Ok(ticks / 100.0)
+/// CPU time of every thread of `pids` so far, in ns, from `/proc/PID/task/TID/schedstat`
+/// (the scheduler's own accounting: nanoseconds, where `/proc/PID/stat` counts 10 ms ticks,
+/// too coarse for one camera's fraction of a percent).
+fn thread_ns(pids: &[u32]) -> HashMap<(u32, u32), u64> {
+    let mut out = HashMap::new();
+    for &pid in pids {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { continue };
+        for t in tasks.flatten() {
+            let Some(tid) = t.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+            let ns = std::fs::read_to_string(t.path().join("schedstat"))
+                .ok()
+                .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok());
+            if let Some(ns) = ns {
+                out.insert((pid, tid), ns);
+            }
+        }
+    }
+    out
 }
 
-fn cpu_of(pids: &[u32]) -> f64 {
-    pids.iter().filter_map(|&p| cpu_seconds(p).ok()).sum()
-}
-
-/// Measures the CPU share (cores) of `pids` over `secs`.
+/// Measures the CPU share (cores) of `pids` over `secs`: every thread's run time, sampled
+/// every 100 ms so that threads ending inside the window still count (up to their last
+/// sample); threads started inside it count from zero.
 async fn measure(pids: &[u32], secs: u64) -> f64 {
-    let (c0, t0) = (cpu_of(pids), Instant::now());
-    tokio::time::sleep(Duration::from_secs(secs)).await;
-    (cpu_of(pids) - c0) / t0.elapsed().as_secs_f64()
+    let (start, t0) = (thread_ns(pids), Instant::now());
+    let mut last = start.clone();
+    while t0.elapsed() < Duration::from_secs(secs) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        last.extend(thread_ns(pids));
+    }
+    let ns: u64 = last.iter().map(|(k, v)| v.saturating_sub(start.get(k).copied().unwrap_or(0))).sum();
+    ns as f64 / 1e9 / t0.elapsed().as_secs_f64()
 }
 
 /// A palmgrid server process with its own data directory.
@@ -329,7 +343,7 @@ async fn bench_recording(a: &Args, rtsp: &str) -> Result<()> {
                 .args([
                     "record",
                     "-F",
-                    "999",
+                    "4999",
                     "-g",
                     "-o",
                     &format!("{out}.{n}"),
@@ -337,7 +351,7 @@ async fn bench_recording(a: &Args, rtsp: &str) -> Result<()> {
                     &s.pid().to_string(),
                     "--",
                     "sleep",
-                    "10",
+                    "20",
                 ])
                 .status()
                 .await;

@@ -1,7 +1,7 @@
 //! Group commit: the writers of all cameras hand their batches to one committer, which
-//! writes and syncs every file of an interval in one blocking task and then records all
-//! their index rows in one database transaction. The order per batch stays "bytes synced,
-//! then row", so a row never describes bytes the disk does not hold; what changes is that
+//! writes (and, when a batch asks, syncs) every file of an interval in one blocking task
+//! and then records all their index rows in one database transaction. The order per batch
+//! stays "bytes written, then row", so a row never describes bytes the file does not hold;
 //! 32 cameras cost one thread hand-off and one commit per interval instead of 64 of each.
 
 use crate::RecorderError;
@@ -24,10 +24,12 @@ pub struct Progress {
     pub bytes: i64,
     pub sample_index: Vec<u8>,
     pub open: bool,
+    /// Bytes synced to disk once this progress is committed.
+    pub synced_bytes: i64,
 }
 
 impl Progress {
-    /// The row update this progress stands for.
+    /// The row update this progress stands for, written in this kernel boot.
     pub fn as_row(&self) -> RecordingProgress<'_> {
         RecordingProgress {
             end_ms: self.end_ms,
@@ -36,6 +38,8 @@ impl Progress {
             bytes: self.bytes,
             sample_index: &self.sample_index,
             open: self.open,
+            synced_bytes: self.synced_bytes,
+            boot_id: crate::boot_id(),
         }
     }
 }
@@ -46,6 +50,8 @@ pub(crate) struct Job {
     /// Samples to append before syncing (none when only the row changes), written with
     /// one `writev` straight from the frames' buffers.
     pub data: Vec<bytes::Bytes>,
+    /// Sync the file after writing (the progress then counts every byte as synced).
+    pub sync: bool,
     pub progress: Progress,
     pub done: oneshot::Sender<Result<(), String>>,
 }
@@ -64,18 +70,19 @@ impl Committer {
         Committer { tx }
     }
 
-    /// Appends `data` to `file`, syncs it, then records `progress` for recording `id`;
-    /// returns once all of that is durable.
+    /// Appends `data` to `file`, syncs it if `sync`, then records `progress` for recording
+    /// `id`; returns once the row is committed.
     pub async fn commit(
         &self,
         id: i64,
         file: Arc<File>,
         data: Vec<bytes::Bytes>,
+        sync: bool,
         progress: Progress,
     ) -> Result<(), RecorderError> {
         let (done, rx) = oneshot::channel();
         self.tx
-            .send(Job { id, file, data, progress, done })
+            .send(Job { id, file, data, sync, progress, done })
             .map_err(|_| RecorderError::Io(std::io::Error::other("recorder committer stopped")))?;
         rx.await
             .map_err(|_| RecorderError::Io(std::io::Error::other("recorder committer stopped")))?
@@ -108,14 +115,14 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, window: Duratio
         while let Ok(j) = rx.try_recv() {
             jobs.push(j);
         }
-        // Write and sync every file of the interval in one blocking task.
-        let io: Vec<(Arc<File>, Vec<bytes::Bytes>)> =
-            jobs.iter_mut().map(|j| (j.file.clone(), std::mem::take(&mut j.data))).collect();
+        // Write (and sync, where asked) every file of the interval in one blocking task.
+        let io: Vec<(Arc<File>, Vec<bytes::Bytes>, bool)> =
+            jobs.iter_mut().map(|j| (j.file.clone(), std::mem::take(&mut j.data), j.sync)).collect();
         let io_results = tokio::task::spawn_blocking(move || {
             io.into_iter()
-                .map(|(file, data)| -> std::io::Result<()> {
+                .map(|(file, data, sync)| -> std::io::Result<()> {
                     write_all_vectored(&file, &data)?;
-                    file.sync_data()
+                    if sync { file.sync_data() } else { Ok(()) }
                 })
                 .map(|r| r.map_err(|e| e.to_string()))
                 .collect::<Vec<_>>()

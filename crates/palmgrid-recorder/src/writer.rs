@@ -3,9 +3,10 @@
 //! A segment file holds the samples back to back (AVCC, as they came from the camera);
 //! everything else (times, sizes, keyframes, decoder configuration) is in its database
 //! row. Writes are batched: the frames of a GOP (or of at most `flush_90k`, for cameras
-//! with long GOPs) are appended, the file is synced, and only then is the row updated. A
-//! row therefore never describes bytes the disk does not hold, and after `kill -9` the
-//! index and the files agree up to the last flush.
+//! with long GOPs) are appended and only then is the row updated. A row therefore never
+//! describes bytes the file does not hold, and after `kill -9` the index and the files
+//! agree up to the last flush. The file is synced every `sync_90k` of video and on close;
+//! the row says how much was synced, for recovery after a power loss.
 
 use crate::commit::{Committer, Progress};
 use crate::{Config, RecorderError, index, params_row, segment_path};
@@ -29,6 +30,9 @@ struct OpenSegment {
     frames: i64,
     bytes: u64,
     index: Vec<u8>,
+    /// Bytes and duration as of the last sync.
+    synced_bytes: u64,
+    synced_90k: u64,
 }
 
 impl OpenSegment {
@@ -41,6 +45,7 @@ impl OpenSegment {
             bytes: self.bytes as i64,
             sample_index: self.index.clone(),
             open,
+            synced_bytes: self.synced_bytes as i64,
         }
     }
 }
@@ -149,15 +154,22 @@ impl SegmentWriter {
         self.run = None;
         self.pending = Pending::default();
         self.last = None;
-        if let Some(seg) = self.seg.take() {
+        if let Some(mut seg) = self.seg.take() {
             // The in-memory state is what the row last recorded: cut off anything a failed
-            // batch wrote beyond it and mark the segment closed, so that retention can
-            // delete it in time and index and file keep agreeing.
+            // batch wrote beyond it, sync, and mark the segment closed, so that retention can
+            // delete it in time and index and file keep agreeing. If that fails the row stays
+            // open, for recovery at the next start.
             let file = seg.file.clone();
             let len = seg.bytes;
-            let cut = tokio::task::spawn_blocking(move || file.set_len(len)).await;
-            let closed = self.store.update_recording(seg.id, seg.progress(false).as_row()).await;
-            if !matches!(cut, Ok(Ok(()))) || closed.is_err() {
+            let cut = tokio::task::spawn_blocking(move || file.set_len(len).and_then(|()| file.sync_data())).await;
+            let closed = match cut {
+                Ok(Ok(())) => {
+                    seg.synced_bytes = seg.bytes;
+                    self.store.update_recording(seg.id, seg.progress(false).as_row()).await.is_ok()
+                }
+                _ => false,
+            };
+            if !closed {
                 tracing::warn!(camera = %self.camera, recording = seg.id, "could not close the failed segment; the next start will");
             }
         }
@@ -236,6 +248,8 @@ impl SegmentWriter {
             frames: 0,
             bytes: 0,
             index: Vec::new(),
+            synced_bytes: 0,
+            synced_90k: 0,
         });
         Ok(())
     }
@@ -261,6 +275,7 @@ impl SegmentWriter {
             bytes += f.data.len() as u64;
             count += 1;
         }
+        let sync = duration - seg.synced_90k >= self.cfg.sync_90k;
         let progress = Progress {
             end_ms: seg.start_ms + (duration / 90) as i64,
             duration_90k: duration as i64,
@@ -268,10 +283,14 @@ impl SegmentWriter {
             bytes: bytes as i64,
             sample_index: idx,
             open: true,
+            synced_bytes: if sync { bytes } else { seg.synced_bytes } as i64,
         };
-        self.committer.commit(seg.id, seg.file.clone(), data, progress.clone()).await?;
+        self.committer.commit(seg.id, seg.file.clone(), data, sync, progress.clone()).await?;
         let seg = self.seg.as_mut().expect("open segment");
         (seg.duration_90k, seg.bytes, seg.frames, seg.index) = (duration, bytes, count, progress.sample_index);
+        if sync {
+            (seg.synced_bytes, seg.synced_90k) = (bytes, duration);
+        }
         if let Some(run) = &mut self.run {
             run.elapsed_90k += frames.iter().map(|(_, d)| *d as u64).sum::<u64>();
         }
@@ -279,9 +298,10 @@ impl SegmentWriter {
     }
 
     async fn close(&mut self) -> Result<(), RecorderError> {
-        if let Some(seg) = self.seg.take() {
+        if let Some(mut seg) = self.seg.take() {
+            seg.synced_bytes = seg.bytes;
             let progress = seg.progress(false);
-            self.committer.commit(seg.id, seg.file, Vec::new(), progress).await?;
+            self.committer.commit(seg.id, seg.file, Vec::new(), true, progress).await?;
         }
         Ok(())
     }

@@ -230,6 +230,41 @@ both_backends!(after_a_crash_everything_flushed_stays_and_agrees_with_the_files,
     rig.assert_index_matches_files().await;
 });
 
+both_backends!(files_are_synced_every_ten_seconds_and_a_reboot_keeps_only_that, |store: Store| async move {
+    let rig = Rig::new(store);
+    let mut w = rig.writer();
+    let fed = rig.feed(&mut w, 76, 0).await;
+    // The first segment closed at 60 s: synced whole. The open one (16 s) was synced once,
+    // at 10 s, and written and indexed since.
+    let rows = rig.store.recordings_between(CAM, "main", 0, i64::MAX).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(!rows[0].open && rows[0].synced_bytes == rows[0].bytes, "a closed segment is synced");
+    let open = &rows[1];
+    assert!(open.open && open.synced_bytes > 0 && open.synced_bytes < open.bytes, "{open:?}");
+    assert_eq!(open.boot_id, palmgrid_recorder::boot_id());
+    let synced_ms = {
+        let samples = index::decode(&open.sample_index).unwrap();
+        let whole: Vec<_> =
+            samples.iter().take_while(|s| s.offset + s.size as u64 <= open.synced_bytes as u64).collect();
+        assert_eq!(whole.iter().map(|s| s.size as i64).sum::<i64>(), open.synced_bytes, "synced at a sample boundary");
+        let d: u64 = whole.iter().map(|s| s.duration_90k as u64).sum();
+        open.start_ms + (d / 90) as i64
+    };
+    assert!((10_000..=12_000).contains(&(synced_ms - open.start_ms)), "synced {} ms in", synced_ms - open.start_ms);
+    // Power loss: the process and the kernel went down; the next boot trusts only what was
+    // synced, even though this file (page cache intact here) holds more.
+    drop(w);
+    let rep = palmgrid_recorder::recover_in_boot(&rig.store, rig.dir.path(), "a-later-boot").await.unwrap();
+    assert_eq!((rep.closed, rep.trimmed_index, rep.trimmed_files, rep.removed), (1, 1, 1, 0));
+    rig.assert_index_matches_files().await;
+    let rows = rig.store.recordings_between(CAM, "main", 0, i64::MAX).await.unwrap();
+    let last = rows.last().unwrap();
+    assert_eq!((last.end_ms, last.synced_bytes, last.open), (synced_ms, last.bytes, false));
+    let last_fed_ms = T0 + fed.last().unwrap().pts_90k / 90;
+    assert!(last_fed_ms - last.end_ms <= 12_000, "a power loss costs at most the sync interval and a flush");
+    assert!(RangeMp4::build(&rows, rig.dir.path(), T0, last.end_ms).unwrap().is_some());
+});
+
 both_backends!(quota_and_age_delete_the_oldest_first, |store: Store| async move {
     let rig = Rig::new(store);
     let mut w = rig.writer();

@@ -102,6 +102,9 @@ pub struct Store {
     pub(crate) pool: DbPool,
     /// Serialises audit appends within this process so sequence numbers never collide.
     pub(crate) audit_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// SQLite only: one connection with `synchronous=NORMAL` for the recorder's progress
+    /// rows (see [`Store::update_recordings`]).
+    pub(crate) progress_pool: Option<SqlitePool>,
 }
 
 impl Store {
@@ -134,12 +137,22 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
-        Ok(Store::from_pool(DbPool::Sqlite(pool)))
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts.clone()).await?;
+        // The recorder's progress rows need to survive a crash of this process, which a
+        // commit to the WAL does without a sync; after a power loss an older row is still
+        // consistent with the files (recovery trusts only synced bytes then). Syncing the WAL
+        // for them was most of the database's share of recording CPU.
+        let progress = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts.synchronous(SqliteSynchronous::Normal))
+            .await?;
+        let mut store = Store::from_pool(DbPool::Sqlite(pool));
+        store.progress_pool = Some(progress);
+        Ok(store)
     }
 
     fn from_pool(pool: DbPool) -> Store {
-        Store { pool, audit_lock: Default::default() }
+        Store { pool, audit_lock: Default::default(), progress_pool: None }
     }
 
     pub fn backend(&self) -> Backend {
@@ -166,6 +179,9 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(p) = &self.progress_pool {
+            p.close().await;
+        }
         on_pool!(self, |p| p.close().await)
     }
 }

@@ -1,7 +1,8 @@
 //! The recording index: one row per segment file, with its sample index.
 //!
-//! The recorder keeps a row in step with its file: it syncs the bytes first and writes
-//! the row after, so a row never describes bytes the disk does not hold. Retention deletes
+//! The recorder keeps a row in step with its file: it writes the bytes first and the row
+//! after, so a row never describes bytes the file does not hold. It syncs the file less
+//! often; `synced_bytes` and `boot_id` say how much of it survives a power loss. Retention deletes
 //! rows into `recording_garbage` in the same transaction, and the files are unlinked
 //! afterwards (again after a crash, from what the garbage table remembers).
 
@@ -36,6 +37,11 @@ pub struct RecordingRow {
     pub sample_index: Vec<u8>,
     /// Still being written (or was, when the process stopped).
     pub open: bool,
+    /// How many of `bytes` were synced to disk.
+    pub synced_bytes: i64,
+    /// The kernel boot (`/proc/sys/kernel/random/boot_id`) under which the row was last
+    /// written; empty when unknown.
+    pub boot_id: String,
 }
 
 /// A recorded span without its index, for timelines and retention.
@@ -58,10 +64,12 @@ pub struct RecordingProgress<'a> {
     pub bytes: i64,
     pub sample_index: &'a [u8],
     pub open: bool,
+    pub synced_bytes: i64,
+    pub boot_id: &'a str,
 }
 
 const COLUMNS: &str = "id, camera_id, stream, start_ms, end_ms, duration_90k, frames, bytes, codec, rfc6381, \
-                       width, height, sps, pps, hvcc, sample_index, open";
+                       width, height, sps, pps, hvcc, sample_index, open, synced_bytes, boot_id";
 const SPAN_COLUMNS: &str = "id, camera_id, start_ms, end_ms, bytes, open";
 
 impl Store {
@@ -93,7 +101,7 @@ impl Store {
         Ok(id)
     }
 
-    /// Records what has been synced to a recording's file.
+    /// Records what has been written to a recording's file.
     pub async fn update_recording(&self, id: i64, u: RecordingProgress<'_>) -> Result<()> {
         if self.update_recordings(&[(id, u)]).await?.is_empty() { Ok(()) } else { Err(StoreError::NotFound) }
     }
@@ -110,30 +118,43 @@ impl Store {
         for chunk in updates.chunks(ROWS_PER_STATEMENT) {
             let values: Vec<String> = (0..chunk.len())
                 .map(|i| {
-                    let p = i * 7;
-                    format!("(${}, ${}, ${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7)
+                    let p = i * 9;
+                    let params: Vec<String> = (p + 1..=p + 9).map(|n| format!("${n}")).collect();
+                    format!("({})", params.join(", "))
                 })
                 .collect();
             let sql = format!(
                 "UPDATE recordings SET end_ms = v.column2, duration_90k = v.column3, frames = v.column4, \
-                 bytes = v.column5, sample_index = v.column6, open = v.column7 \
+                 bytes = v.column5, sample_index = v.column6, open = v.column7, synced_bytes = v.column8, \
+                 boot_id = v.column9 \
                  FROM (VALUES {}) AS v WHERE recordings.id = v.column1 RETURNING recordings.id",
                 values.join(", ")
             );
-            let ids: Vec<i64> = on_pool!(self, |p| {
-                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()));
-                for (id, u) in chunk {
-                    q = q
-                        .bind(*id)
-                        .bind(u.end_ms)
-                        .bind(u.duration_90k)
-                        .bind(u.frames)
-                        .bind(u.bytes)
-                        .bind(u.sample_index)
-                        .bind(u.open);
-                }
-                q.fetch_all(p).await?
-            });
+            macro_rules! run {
+                ($p:expr) => {{
+                    let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()));
+                    for (id, u) in chunk {
+                        q = q
+                            .bind(*id)
+                            .bind(u.end_ms)
+                            .bind(u.duration_90k)
+                            .bind(u.frames)
+                            .bind(u.bytes)
+                            .bind(u.sample_index)
+                            .bind(u.open)
+                            .bind(u.synced_bytes)
+                            .bind(u.boot_id);
+                    }
+                    q.fetch_all($p).await?
+                }};
+            }
+            // SQLite: on the connection that does not sync the WAL at commit (a commit
+            // survives our crash; after a power loss an older row still agrees with the
+            // synced part of the file, which is all recovery keeps then).
+            let ids: Vec<i64> = match &self.progress_pool {
+                Some(p) => run!(p),
+                None => on_pool!(self, |p| run!(p)),
+            };
             found.extend(ids);
         }
         Ok(updates.iter().map(|(id, _)| *id).filter(|id| !found.contains(id)).collect())

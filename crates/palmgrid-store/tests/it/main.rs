@@ -236,6 +236,8 @@ both_backends!(recordings_index_and_garbage, |s: Store| async move {
         bytes: 4096,
         sample_index: &index,
         open,
+        synced_bytes: 2048,
+        boot_id: "boot-1",
     };
     s.update_recording(a, progress(61_000, false)).await.unwrap();
     s.update_recording(b, RecordingProgress { duration_90k: 90_000, ..progress(62_000, true) }).await.unwrap();
@@ -256,6 +258,7 @@ both_backends!(recordings_index_and_garbage, |s: Store| async move {
     assert_eq!(rows[0].sample_index, index);
     assert_eq!(rows[0].params, params);
     assert!(!rows[0].open && rows[1].open);
+    assert_eq!((rows[0].synced_bytes, rows[0].boot_id.as_str()), (2048, "boot-1"));
     assert_eq!(s.recordings_between("c1", "main", 61_000, 70_000).await.unwrap().len(), 1, "end is exclusive");
     assert!(s.recordings_between("c1", "sub", 0, 70_000).await.unwrap().is_empty());
     assert_eq!(s.recording_spans("c1", 0, 1_000_000).await.unwrap().len(), 2);
@@ -300,6 +303,8 @@ both_backends!(audit_appends_succeed_while_the_recorder_writes, |s: Store| async
                     bytes: i,
                     sample_index: &index,
                     open: true,
+                    synced_bytes: i,
+                    boot_id: "",
                 };
                 s.update_recording(id, p).await.unwrap();
             }
@@ -585,6 +590,8 @@ both_backends!(cases_write_in_one_transaction_with_optimistic_versions, |s: Stor
             bytes: 1,
             sample_index: &[],
             open: false,
+            synced_bytes: 1,
+            boot_id: "",
         };
         s.update_recording(id, p).await.unwrap();
         ids.push(id);
