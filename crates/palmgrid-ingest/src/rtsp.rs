@@ -175,11 +175,13 @@ pub async fn pull(src: &RtspSource, live: &LiveStream, health: &Health, stall: D
     loop {
         let paced = pace && !live.wants_low_latency();
         // Take what has already arrived without waiting; when nothing has, a paced pull
-        // sleeps to the next tick with its socket held quiet, and any other pull waits.
+        // waits for the next tick with its socket held quiet, and any other pull waits for
+        // the camera.
         let ready = if paced { demuxed.next().now_or_never() } else { None };
         let next = match ready {
             Some(next) => next,
             None => {
+                let mut early = None;
                 if paced {
                     if last_item.elapsed() >= stall {
                         return Err(IngestError::Stalled(stall.as_secs()));
@@ -187,14 +189,26 @@ pub async fn pull(src: &RtspSource, live: &LiveStream, health: &Health, stall: D
                     if let Some(q) = quiet.as_mut() {
                         q.hold();
                     }
-                    tokio::time::sleep_until(next_pace_tick()).await;
+                    // Sooner than the tick only for a live viewer, or when a held socket
+                    // reaches its mark (a camera sending more than the mark per tick).
+                    let held = quiet.as_ref().is_some_and(pace::QuietSocket::is_held);
+                    tokio::select! {
+                        next = demuxed.next(), if held => early = Some(next),
+                        () = tokio::time::sleep_until(next_pace_tick()) => {}
+                        () = live.impatient_viewer() => {}
+                    }
                 }
-                if let Some(q) = quiet.as_mut() {
-                    q.release();
-                }
-                match tokio::time::timeout_at(last_item + stall, demuxed.next()).await {
-                    Err(_) => return Err(IngestError::Stalled(stall.as_secs())),
-                    Ok(next) => next,
+                match early {
+                    Some(next) => next,
+                    None => {
+                        if let Some(q) = quiet.as_mut() {
+                            q.release();
+                        }
+                        match tokio::time::timeout_at(last_item + stall, demuxed.next()).await {
+                            Err(_) => return Err(IngestError::Stalled(stall.as_secs())),
+                            Ok(next) => next,
+                        }
+                    }
                 }
             }
         };
@@ -225,12 +239,14 @@ pub async fn pull(src: &RtspSource, live: &LiveStream, health: &Health, stall: D
 
 /// How often a paced pull reads what has arrived (see [`pull`]). Moonfire NVR found that
 /// batching per GOP "roughly halves CPU usage as thread hand-offs and syscalls are less
-/// common"; 200 ms keeps a frame's wait far below the recorder's 2 s crash bound.
-pub const PACE: Duration = Duration::from_millis(200);
+/// common". The recorder flushes at the end of each batch, so a frame waits for its
+/// flush at most this long (plus the commit), inside the 2 s crash bound; a live viewer
+/// ends the pacing at once.
+pub const PACE: Duration = Duration::from_secs(1);
 
 /// The next tick of a clock shared by every paced pull: all of them read in the same
-/// instant, so the runtime wakes five times a second for all cameras together rather than
-/// five times a second for each.
+/// instant, so the runtime wakes once a second for all cameras together rather than once
+/// for each.
 fn next_pace_tick() -> tokio::time::Instant {
     static EPOCH: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
     let epoch = *EPOCH.get_or_init(tokio::time::Instant::now);

@@ -37,6 +37,8 @@ struct Inner {
     viewers: AtomicUsize,
     /// Viewers that take frames in batches and need no low latency (the recorder).
     patient: AtomicUsize,
+    /// Told when a viewer who needs low latency subscribes.
+    impatient_arrived: tokio::sync::Notify,
 }
 
 /// One live stream. Cheap to clone.
@@ -60,6 +62,7 @@ impl LiveStream {
                 tx,
                 viewers: AtomicUsize::new(0),
                 patient: AtomicUsize::new(0),
+                impatient_arrived: tokio::sync::Notify::new(),
             }),
         }
     }
@@ -117,6 +120,8 @@ impl LiveStream {
         self.inner.viewers.fetch_add(1, Ordering::SeqCst);
         if patient {
             self.inner.patient.fetch_add(1, Ordering::SeqCst);
+        } else {
+            self.inner.impatient_arrived.notify_one();
         }
         Subscription { backlog, rx, waiting_for_key, skipped: 0, patient, stream: self.inner.clone() }
     }
@@ -128,6 +133,13 @@ impl LiveStream {
     /// Whether someone is watching who wants each frame as soon as it arrives.
     pub fn wants_low_latency(&self) -> bool {
         self.inner.viewers.load(Ordering::SeqCst) > self.inner.patient.load(Ordering::SeqCst)
+    }
+
+    /// Completes when a viewer who needs low latency has subscribed since the last time
+    /// this completed, so that a source reading in batches can switch at once. (It may
+    /// complete for a viewer who has left again: check [`Self::wants_low_latency`].)
+    pub async fn impatient_viewer(&self) {
+        self.inner.impatient_arrived.notified().await
     }
 
     pub fn params(&self) -> Option<Arc<StreamParams>> {
@@ -339,6 +351,25 @@ mod tests {
         assert!(!hub.wants_low_latency());
         drop(rec);
         assert_eq!(hub.viewers(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_source_reading_in_batches_is_told_when_a_live_viewer_comes() {
+        use std::time::Duration;
+        let hub = LiveStream::default();
+        let _rec = hub.subscribe_patient();
+        let told = tokio::time::timeout(Duration::from_millis(50), hub.impatient_viewer()).await;
+        assert!(told.is_err(), "the recorder alone is no reason to hurry");
+        let waiting = tokio::spawn({
+            let hub = hub.clone();
+            async move { hub.impatient_viewer().await }
+        });
+        tokio::task::yield_now().await;
+        let _live = hub.subscribe();
+        tokio::time::timeout(Duration::from_secs(1), waiting).await.expect("told at once").unwrap();
+        // A viewer who came while nobody waited is not missed.
+        let _another = hub.subscribe();
+        tokio::time::timeout(Duration::from_millis(50), hub.impatient_viewer()).await.expect("told");
     }
 
     #[tokio::test]

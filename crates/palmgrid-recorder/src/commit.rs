@@ -1,19 +1,19 @@
 //! Group commit: the writers of all cameras hand their batches to one committer, which
-//! writes (and, when a batch asks, syncs) every file of an interval in one blocking task
-//! and then records all their index rows in one database transaction. The order per batch
-//! stays "bytes written, then row", so a row never describes bytes the file does not hold;
-//! 32 cameras cost one thread hand-off and one commit per interval instead of 64 of each.
+//! writes (and, when a batch asks, syncs) every file of a commit in one blocking task and
+//! then records all their index rows in one database statement. The order per batch stays
+//! "bytes written, then row", so a row never describes bytes the file does not hold.
+//!
+//! A commit takes what is queued when it starts: the batches of paced cameras, which all
+//! flush on the same tick, go together, and batches that arrive during a commit go in the
+//! next. There is no timer: 32 cameras cost one thread hand-off and one statement per tick
+//! instead of 64 of each, and one camera costs no wake-up beyond its own.
 
 use crate::RecorderError;
 use palmgrid_store::{RecordingProgress, Store};
 use std::fs::File;
 use std::io::Write;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
-
-/// How long the committer gathers batches before writing them.
-pub const WINDOW: Duration = Duration::from_millis(100);
 
 /// A recording's new state after a flush.
 #[derive(Debug, Clone)]
@@ -63,10 +63,10 @@ pub struct Committer {
 }
 
 impl Committer {
-    /// Starts the committer; it gathers batches for `window` (normally [`WINDOW`]).
-    pub fn spawn(store: Store, window: Duration) -> Committer {
+    /// Starts the committer.
+    pub fn spawn(store: Store) -> Committer {
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(store, rx, window));
+        tokio::spawn(run(store, rx));
         Committer { tx }
     }
 
@@ -106,11 +106,10 @@ fn write_all_vectored(file: &File, data: &[bytes::Bytes]) -> std::io::Result<()>
     Ok(())
 }
 
-async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>, window: Duration) {
+async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
     while let Some(first) = rx.recv().await {
-        if !window.is_zero() {
-            tokio::time::sleep(window).await;
-        }
+        // Let the other writers woken in this turn of the runtime hand in their batches.
+        tokio::task::yield_now().await;
         let mut jobs = vec![first];
         while let Ok(j) = rx.try_recv() {
             jobs.push(j);

@@ -46,7 +46,9 @@ pub struct Config {
     /// A segment is closed at the first keyframe after this much video (60 s).
     pub segment_90k: u64,
     /// Pending frames are written and indexed at every keyframe, or sooner once they span
-    /// this much (1 s), so a crashed process loses at most this much.
+    /// this much (1 s), and at the end of a batch once they span half of it (see
+    /// [`writer::SegmentWriter::end_batch`]), so a crashed process loses at most this much
+    /// or one batch.
     pub flush_90k: u64,
     /// A segment file is synced to disk once this much video (10 s) was written since its
     /// last sync, and when it closes, so a power loss costs at most this much more. Syncing
@@ -237,7 +239,7 @@ impl std::fmt::Debug for Recorder {
 impl Recorder {
     /// Must be called inside a tokio runtime (it starts the group committer).
     pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: Config) -> Recorder {
-        let committer = commit::Committer::spawn(store.clone(), commit::WINDOW);
+        let committer = commit::Committer::spawn(store.clone());
         Recorder { store, clock, cfg: Arc::new(cfg), committer, tasks: Arc::default() }
     }
 

@@ -7,6 +7,11 @@
 //! describes bytes the file does not hold, and after `kill -9` the index and the files
 //! agree up to the last flush. The file is synced every `sync_90k` of video and on close;
 //! the row says how much was synced, for recovery after a power loss.
+//!
+//! When frames come in batches (a paced pull reads a second of video at once), the end
+//! of a batch is flushed too, newest frame included: its duration is not known until the
+//! next frame comes, so it is written with the previous frame's duration and corrected
+//! then ([`Provisional`]). A frame therefore waits at most one batch for its flush.
 
 use crate::commit::{Committer, Progress};
 use crate::{Config, RecorderError, index, params_row, segment_path};
@@ -33,6 +38,19 @@ struct OpenSegment {
     /// Bytes and duration as of the last sync.
     synced_bytes: u64,
     synced_90k: u64,
+    /// The newest indexed sample, if its duration was guessed.
+    provisional: Option<Provisional>,
+}
+
+/// The newest sample of a segment, indexed before its successor came: its duration is the
+/// previous frame's until the next frame tells (the same guess a run's last frame keeps).
+#[derive(Debug, Clone, Copy)]
+struct Provisional {
+    /// Where its entry starts in the encoded index.
+    at: usize,
+    duration_90k: u32,
+    size: u32,
+    is_key: bool,
 }
 
 impl OpenSegment {
@@ -141,6 +159,8 @@ impl SegmentWriter {
                 };
                 self.recover_from(r).await;
             }
+            let r = self.end_batch().await;
+            self.recover_from(r).await;
         }
         let r = self.end_run().await;
         self.recover_from(r).await;
@@ -193,6 +213,8 @@ impl SegmentWriter {
                 if let Some(last) = self.pending.frames.last_mut() {
                     last.1 = delta as u32;
                     self.pending.total_90k += delta as u64;
+                } else {
+                    self.settle(delta as u32);
                 }
                 self.last_duration = delta as u32;
             } else {
@@ -250,25 +272,72 @@ impl SegmentWriter {
             index: Vec::new(),
             synced_bytes: 0,
             synced_90k: 0,
+            provisional: None,
         });
         Ok(())
     }
 
-    /// Appends the pending frames whose duration is known, syncs, then updates the row
-    /// (through the group committer).
+    /// The end of a batch of frames: once the pending frames span half of `flush_90k`,
+    /// they are flushed, the newest with a provisional duration. A pull that reads once a
+    /// second then costs one flush a second, and a frame waits for its flush no longer
+    /// than for the batch after it; frames that come one by one flush every half interval.
+    pub async fn end_batch(&mut self) -> Result<(), RecorderError> {
+        let span = self.pending.total_90k + self.last_duration as u64;
+        if self.seg.is_some() && !self.pending.frames.is_empty() && span >= self.cfg.flush_90k / 2 {
+            self.flush_with(true).await?;
+        }
+        Ok(())
+    }
+
+    /// The provisional newest sample's duration is now known: correct the index (the row
+    /// follows at the next flush or close).
+    fn settle(&mut self, duration_90k: u32) {
+        let Some(seg) = self.seg.as_mut() else { return };
+        let Some(p) = seg.provisional.take() else { return };
+        if p.duration_90k == duration_90k {
+            return;
+        }
+        seg.index.truncate(p.at);
+        index::push(&mut seg.index, duration_90k, p.size, p.is_key);
+        seg.duration_90k = seg.duration_90k - p.duration_90k as u64 + duration_90k as u64;
+        if let Some(run) = &mut self.run {
+            run.elapsed_90k = run.elapsed_90k - p.duration_90k as u64 + duration_90k as u64;
+        }
+    }
+
+    /// Appends the pending frames (every one has its duration), syncs if due, then
+    /// updates the row (through the group committer).
     async fn flush(&mut self) -> Result<(), RecorderError> {
+        self.flush_with(false).await
+    }
+
+    /// [`Self::flush`]; with `provisional`, the newest frame (whose duration is not known
+    /// yet) gets the previous frame's, to be corrected by [`Self::settle`].
+    async fn flush_with(&mut self, provisional: bool) -> Result<(), RecorderError> {
         let Some(seg) = self.seg.as_ref() else { return Ok(()) };
         if self.pending.frames.is_empty() {
             return Ok(());
         }
-        let frames = std::mem::take(&mut self.pending.frames);
+        let mut frames = std::mem::take(&mut self.pending.frames);
         self.pending.total_90k = 0;
+        let mut guessed = None;
+        if provisional && let Some(last) = frames.last_mut() {
+            last.1 = self.last_duration;
+            guessed = Some(last.1);
+        }
         // One writev per batch, straight from the frames' shared buffers: syscalls, thread
         // hand-offs and copies, not bytes, are what recording costs.
         let mut data = Vec::with_capacity(frames.len());
         let mut idx = seg.index.clone();
         let (mut duration, mut bytes, mut count) = (seg.duration_90k, seg.bytes, seg.frames);
+        let mut newest = None;
         for (f, d) in &frames {
+            newest = guessed.map(|g| Provisional {
+                at: idx.len(),
+                duration_90k: g,
+                size: f.data.len() as u32,
+                is_key: f.is_key,
+            });
             data.push(f.data.clone());
             index::push(&mut idx, *d, f.data.len() as u32, f.is_key);
             duration += *d as u64;
@@ -288,6 +357,7 @@ impl SegmentWriter {
         self.committer.commit(seg.id, seg.file.clone(), data, sync, progress.clone()).await?;
         let seg = self.seg.as_mut().expect("open segment");
         (seg.duration_90k, seg.bytes, seg.frames, seg.index) = (duration, bytes, count, progress.sample_index);
+        seg.provisional = newest;
         if sync {
             (seg.synced_bytes, seg.synced_90k) = (bytes, duration);
         }

@@ -43,7 +43,7 @@ impl Rig {
     fn writer(&self) -> SegmentWriter {
         let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
         // No gathering window: the tests feed minutes of video as fast as they can.
-        let committer = palmgrid_recorder::commit::Committer::spawn(self.store.clone(), std::time::Duration::ZERO);
+        let committer = palmgrid_recorder::commit::Committer::spawn(self.store.clone());
         SegmentWriter::new(self.store.clone(), committer, clock, self.cfg.clone(), CAM.into(), "main")
     }
 
@@ -355,4 +355,50 @@ both_backends!(a_batch_is_dated_back_from_its_newest_frame, |s: Store| async mov
     assert_eq!(span_ms, 360);
     assert_eq!(rows[0].start_ms, T0 - span_ms, "the first frame arrived 360 ms before the newest");
     assert!(!rows[0].open && rows[0].bytes == frames.iter().map(|f| f.data.len() as i64).sum::<i64>());
+});
+
+both_backends!(the_end_of_a_batch_is_indexed_with_a_provisional_duration_corrected_later, |s: Store| async move {
+    let rig = Rig::new(s);
+    let mut w = rig.writer();
+    let c = clip();
+    w.on_params(Arc::new(c.params.clone())).await.unwrap();
+    let frames: Vec<_> = c.looped(0, 0).collect();
+    let indexed = |rows: &[palmgrid_store::RecordingRow]| index::decode(&rows[0].sample_index).unwrap();
+    // A paced pull hands over 0.2 s: too little to flush at the end of the batch.
+    for f in &frames[..5] {
+        w.on_frame(f.clone()).await.unwrap();
+    }
+    w.end_batch().await.unwrap();
+    let open = rig.store.open_recordings().await.unwrap();
+    assert_eq!(open[0].frames, 0, "a batch of 0.2 s waits");
+    // Then 0.6 s more: everything is flushed, the newest frame with its predecessor's duration.
+    for f in &frames[5..20] {
+        w.on_frame(f.clone()).await.unwrap();
+    }
+    w.end_batch().await.unwrap();
+    let rows = rig.store.recordings_between(CAM, "main", 0, i64::MAX).await.unwrap();
+    let samples = indexed(&rows);
+    assert_eq!(samples.len(), 20, "the newest frame is indexed before its successor came");
+    assert_eq!(samples[19].duration_90k, 3_600);
+    assert_eq!(rows[0].duration_90k, 20 * 3_600);
+    rig.assert_index_matches_files().await;
+    // The camera dropped a frame: the next one comes two intervals later, which corrects the
+    // guess at the next flush; nothing is written twice.
+    for f in &frames[21..40] {
+        w.on_frame(f.clone()).await.unwrap();
+    }
+    w.end_batch().await.unwrap();
+    let rows = rig.store.recordings_between(CAM, "main", 0, i64::MAX).await.unwrap();
+    let samples = indexed(&rows);
+    assert_eq!(samples.len(), 39);
+    assert_eq!(samples[19].duration_90k, 7_200, "corrected: frame 20 never came");
+    assert_eq!(samples[20].start_90k, (frames[21].pts_90k - frames[0].pts_90k) as u64);
+    assert_eq!(rows[0].duration_90k, 40 * 3_600, "the run's time follows the camera's clock");
+    rig.assert_index_matches_files().await;
+    // A run that ends keeps the last guess, as before.
+    w.end_run().await.unwrap();
+    let rows = rig.store.recordings_between(CAM, "main", 0, i64::MAX).await.unwrap();
+    assert!(!rows[0].open);
+    assert_eq!(indexed(&rows)[38].duration_90k, 3_600);
+    rig.assert_index_matches_files().await;
 });

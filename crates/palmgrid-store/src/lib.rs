@@ -142,8 +142,11 @@ impl Store {
         // commit to the WAL does without a sync; after a power loss an older row is still
         // consistent with the files (recovery trusts only synced bytes then). Syncing the WAL
         // for them was most of the database's share of recording CPU.
+        // It is in-process and never goes stale: no liveness ping before each use (a
+        // round trip to its worker thread per commit).
         let progress = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(opts.synchronous(SqliteSynchronous::Normal))
             .await?;
         let mut store = Store::from_pool(DbPool::Sqlite(pool));

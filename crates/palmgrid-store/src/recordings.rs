@@ -112,9 +112,10 @@ impl Store {
     pub async fn update_recordings(&self, updates: &[(i64, RecordingProgress<'_>)]) -> Result<Vec<i64>> {
         // One statement per chunk, not one per row: each statement is a round trip to the
         // database (for SQLite, a hand-off to its worker thread), and the recorder commits
-        // every camera's progress several times a second.
+        // every camera's progress every second. It returns only a count (rows would be
+        // handed back one by one); which ids were missing is asked only if any were.
         const ROWS_PER_STATEMENT: usize = 500;
-        let mut found = std::collections::HashSet::new();
+        let mut missing = Vec::new();
         for chunk in updates.chunks(ROWS_PER_STATEMENT) {
             let values: Vec<String> = (0..chunk.len())
                 .map(|i| {
@@ -127,12 +128,12 @@ impl Store {
                 "UPDATE recordings SET end_ms = v.column2, duration_90k = v.column3, frames = v.column4, \
                  bytes = v.column5, sample_index = v.column6, open = v.column7, synced_bytes = v.column8, \
                  boot_id = v.column9 \
-                 FROM (VALUES {}) AS v WHERE recordings.id = v.column1 RETURNING recordings.id",
+                 FROM (VALUES {}) AS v WHERE recordings.id = v.column1",
                 values.join(", ")
             );
             macro_rules! run {
                 ($p:expr) => {{
-                    let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()));
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
                     for (id, u) in chunk {
                         q = q
                             .bind(*id)
@@ -145,19 +146,37 @@ impl Store {
                             .bind(u.synced_bytes)
                             .bind(u.boot_id);
                     }
-                    q.fetch_all($p).await?
+                    q.execute($p).await?.rows_affected()
                 }};
             }
             // SQLite: on the connection that does not sync the WAL at commit (a commit
             // survives our crash; after a power loss an older row still agrees with the
             // synced part of the file, which is all recovery keeps then).
-            let ids: Vec<i64> = match &self.progress_pool {
+            let updated = match &self.progress_pool {
                 Some(p) => run!(p),
                 None => on_pool!(self, |p| run!(p)),
             };
-            found.extend(ids);
+            if updated < chunk.len() as u64 {
+                let ids: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
+                let found: std::collections::HashSet<i64> = self.existing_recordings(&ids).await?.into_iter().collect();
+                missing.extend(ids.into_iter().filter(|id| !found.contains(id)));
+            }
         }
-        Ok(updates.iter().map(|(id, _)| *id).filter(|id| !found.contains(id)).collect())
+        Ok(missing)
+    }
+
+    /// Which of `ids` still have a row.
+    async fn existing_recordings(&self, ids: &[i64]) -> Result<Vec<i64>> {
+        let list: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        let sql = format!("SELECT id FROM recordings WHERE id IN ({})", list.join(", "));
+        let found = on_pool!(self, |p| {
+            let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()));
+            for id in ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(p).await?
+        });
+        Ok(found)
     }
 
     /// Recordings of a camera's stream that overlap `[from_ms, to_ms)`, oldest first.
