@@ -18,6 +18,7 @@ pub enum StreamKind {
 }
 
 struct Entry {
+    rt: tokio::runtime::Handle,
     source: RtspSource,
     always_on: bool,
     live: LiveStream,
@@ -32,7 +33,7 @@ impl Entry {
             return;
         }
         let (src, live, health) = (self.source.clone(), self.live.clone(), self.health.clone());
-        self.task = Some(tokio::spawn(rtsp::run(src, live, health)));
+        self.task = Some(self.rt.spawn(rtsp::run(src, live, health)));
     }
 
     fn stop(&mut self) {
@@ -48,6 +49,7 @@ impl Entry {
 pub struct Manager {
     entries: Arc<Mutex<HashMap<(String, StreamKind), Entry>>>,
     grace: Duration,
+    rt: tokio::runtime::Handle,
 }
 
 impl std::fmt::Debug for Manager {
@@ -57,15 +59,20 @@ impl std::fmt::Debug for Manager {
 }
 
 impl Manager {
-    /// A manager whose on-demand streams stop after `grace` without viewers. Must be
-    /// created inside a tokio runtime (it spawns its reaper).
+    /// A manager whose on-demand streams stop after `grace` without viewers, pulling on
+    /// the current tokio runtime.
     pub fn new(grace: Duration) -> Manager {
-        let m = Manager { entries: Arc::default(), grace };
+        Manager::new_on(grace, tokio::runtime::Handle::current())
+    }
+
+    /// [`Manager::new`], pulling on runtime `rt` (see [`crate::media_thread`]).
+    pub fn new_on(grace: Duration, rt: tokio::runtime::Handle) -> Manager {
+        let m = Manager { entries: Arc::default(), grace, rt: rt.clone() };
         let weak = Arc::downgrade(&m.entries);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
+        rt.spawn(async move {
             loop {
-                tick.tick().await;
+                // On the paced pulls' one-second clock: one wake-up serves both.
+                tokio::time::sleep_until(rtsp::next_pace_tick()).await;
                 let Some(entries) = weak.upgrade() else { return };
                 let now = Instant::now();
                 for e in entries.lock().expect("manager lock").values_mut() {
@@ -85,6 +92,7 @@ impl Manager {
         let mut map = self.entries.lock().expect("manager lock");
         let key = (camera.to_owned(), kind);
         let e = map.entry(key).or_insert_with(|| Entry {
+            rt: self.rt.clone(),
             source: source.clone(),
             always_on,
             live: LiveStream::default(),

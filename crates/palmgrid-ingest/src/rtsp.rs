@@ -247,7 +247,7 @@ pub const PACE: Duration = Duration::from_secs(1);
 /// The next tick of a clock shared by every paced pull: all of them read in the same
 /// instant, so the runtime wakes once a second for all cameras together rather than once
 /// for each.
-fn next_pace_tick() -> tokio::time::Instant {
+pub(crate) fn next_pace_tick() -> tokio::time::Instant {
     static EPOCH: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
     let epoch = *EPOCH.get_or_init(tokio::time::Instant::now);
     let ticks = epoch.elapsed().as_nanos() / PACE.as_nanos() + 1;

@@ -63,10 +63,15 @@ pub struct Committer {
 }
 
 impl Committer {
-    /// Starts the committer.
+    /// Starts the committer on the current runtime.
     pub fn spawn(store: Store) -> Committer {
+        Committer::spawn_on(store, &tokio::runtime::Handle::current())
+    }
+
+    /// Starts the committer on runtime `rt`.
+    pub fn spawn_on(store: Store, rt: &tokio::runtime::Handle) -> Committer {
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(store, rx));
+        rt.spawn(run(store, rx));
         Committer { tx }
     }
 

@@ -228,6 +228,7 @@ pub struct Recorder {
     pub cfg: Arc<Config>,
     committer: commit::Committer,
     tasks: Arc<Mutex<HashMap<String, Task>>>,
+    rt: tokio::runtime::Handle,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -237,10 +238,15 @@ impl std::fmt::Debug for Recorder {
 }
 
 impl Recorder {
-    /// Must be called inside a tokio runtime (it starts the group committer).
+    /// Records on the current tokio runtime.
     pub fn new(store: Store, clock: Arc<dyn Clock>, cfg: Config) -> Recorder {
-        let committer = commit::Committer::spawn(store.clone());
-        Recorder { store, clock, cfg: Arc::new(cfg), committer, tasks: Arc::default() }
+        Recorder::new_on(store, clock, cfg, tokio::runtime::Handle::current())
+    }
+
+    /// Records on runtime `rt` (the media thread, beside the pulls it records).
+    pub fn new_on(store: Store, clock: Arc<dyn Clock>, cfg: Config, rt: tokio::runtime::Handle) -> Recorder {
+        let committer = commit::Committer::spawn_on(store.clone(), &rt);
+        Recorder { store, clock, cfg: Arc::new(cfg), committer, tasks: Arc::default(), rt }
     }
 
     /// Whether a camera is being recorded.
@@ -263,7 +269,7 @@ impl Recorder {
             camera.to_owned(),
             stream,
         );
-        let handle = tokio::spawn(w.run(sub, rx));
+        let handle = self.rt.spawn(w.run(sub, rx));
         tasks.insert(camera.to_owned(), Task { stop, handle });
     }
 

@@ -174,6 +174,8 @@ async fn serve(args: ServeArgs, demo_mode: bool) -> anyhow::Result<()> {
     }
     let mut app = App::new(store.clone(), Arc::new(SystemClock), auth, signer);
     app.allow_local_camera_urls = c.allow_local_camera_urls;
+    // Camera pulls and the recorder get a thread of their own (see `media_thread`).
+    app.run_media_on(palmgrid_app::media_thread().context("starting the media thread")?);
     app.map = c.map_config()?;
     app.cases = std::sync::Arc::new(c.case_config()?);
     // Kept alive for the life of the server: dropping it stops the simulated cameras.
