@@ -176,3 +176,31 @@ async fn a_recorded_stream_keeps_its_socket_quiet_until_a_live_viewer_comes() {
     assert!(slow <= 2, "live frames came in batches: {gaps:?}");
     pulling.abort();
 }
+
+#[tokio::test]
+async fn pulls_on_the_media_thread_reach_viewers_on_the_server_runtime() {
+    use palmgrid_ingest::manager::{Manager, StreamKind};
+    let cam = sim_camera(SceneKind::CarParking, 2.0, 9, StreamSpec::SUB).await;
+    let media = palmgrid_ingest::media_thread().unwrap();
+    let m = Manager::new_on(Duration::from_secs(30), media);
+    m.upsert("cam", StreamKind::Sub, tcp(&cam.url), true);
+    // The recorder's view: paced, in batches; then a live viewer on this runtime, frame by frame.
+    let mut patient = m.watch_patient("cam", StreamKind::Sub).unwrap();
+    loop {
+        if let Some(Event::Frame(_)) = tokio::time::timeout(Duration::from_secs(10), patient.next()).await.unwrap() {
+            break;
+        }
+    }
+    let mut viewer = m.watch("cam", StreamKind::Sub).unwrap();
+    let mut frames = 0;
+    while frames < 25 {
+        if let Some(Event::Frame(_)) = tokio::time::timeout(Duration::from_secs(5), viewer.next()).await.unwrap() {
+            frames += 1;
+        }
+    }
+    assert!(m.is_pulling("cam", StreamKind::Sub));
+    assert_eq!(cam.source.viewers(), 1, "one upstream for both");
+    m.remove("cam");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(cam.source.viewers(), 0, "removing the camera ends the pull on the media thread");
+}
