@@ -1,7 +1,7 @@
 //! Quiet sockets for paced pulls.
 //!
 //! While only the recorder watches a TCP stream, [`crate::rtsp::pull`] reads it on a shared
-//! 200 ms tick. That alone does not stop the kernel from waking the runtime for every TCP
+//! one-second tick. That alone does not stop the kernel from waking the runtime for every TCP
 //! segment that arrives: tokio registers each socket with `epoll`, and a worker parked in
 //! `epoll_wait` is woken whenever a socket becomes readable, even if no task waits for it.
 //! At 32 cameras that was ~580 wake-ups a second, most of the CPU above the bare copies.
@@ -23,9 +23,10 @@ use std::net::SocketAddr;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::{Arc, LazyLock, Mutex};
 
-/// The mark while held: above what a camera sends in one tick (8 Mbit/s is 200 KB per
-/// 200 ms), so a held socket wakes nobody until the tick. Linux also lets the receive
-/// window grow to this size, which leaves room for 80 Mbit/s at 100 ms round trip.
+/// The mark while held: about what a camera sends in one tick (8 Mbit/s is 1 MB a second),
+/// so a held socket wakes nobody until the tick; a camera sending more wakes its pull each
+/// time the mark is reached, before the buffer fills. Linux sets the receive buffer to
+/// twice the mark, which also leaves room for 80 Mbit/s at 100 ms round trip.
 pub const HELD_MARK: u32 = 1 << 20;
 
 /// One camera connection's socket, duplicated from retina's. Dropping it closes only the
