@@ -111,8 +111,6 @@ pub struct App {
     pub media: palmgrid_ingest::manager::Manager,
     /// Continuous recording; `None` on a node that does not record.
     pub recorder: Option<palmgrid_recorder::Recorder>,
-    /// Where pulls and recording run, when not on the current runtime.
-    media_rt: Option<tokio::runtime::Handle>,
     /// Playback and HLS views already audited.
     pub views: Arc<recordings::ViewLedger>,
     pub hls: Arc<live::HlsRegistry>,
@@ -147,7 +145,6 @@ impl App {
             allow_local_camera_urls: false,
             media: palmgrid_ingest::manager::Manager::new(std::time::Duration::from_secs(30)),
             recorder: None,
-            media_rt: None,
             views: Arc::default(),
             hls: Arc::default(),
             grids: Arc::default(),
@@ -163,8 +160,7 @@ impl App {
     /// Pulls and records cameras on runtime `rt` (the media thread) instead of the current
     /// one. Call first, before recording is enabled and cameras are synced.
     pub fn run_media_on(&mut self, rt: tokio::runtime::Handle) {
-        self.media = palmgrid_ingest::manager::Manager::new_on(std::time::Duration::from_secs(30), rt.clone());
-        self.media_rt = Some(rt);
+        self.media = palmgrid_ingest::manager::Manager::new_on(std::time::Duration::from_secs(30), rt);
     }
 
     /// Records cameras into `dir` (segment files; the index is in the store). Call before
@@ -173,7 +169,8 @@ impl App {
         std::fs::create_dir_all(&dir).map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
         let rep = palmgrid_recorder::recover(&self.store, &dir).await.map_err(|e| AppError::Internal(e.to_string()))?;
         let cfg = palmgrid_recorder::Config::new(dir);
-        let rt = self.media_rt.clone().unwrap_or_else(tokio::runtime::Handle::current);
+        // Beside the pulls it records.
+        let rt = self.media.runtime().clone();
         self.recorder = Some(palmgrid_recorder::Recorder::new_on(self.store.clone(), self.clock.clone(), cfg, rt));
         Ok(rep)
     }

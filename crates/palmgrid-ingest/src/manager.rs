@@ -18,7 +18,6 @@ pub enum StreamKind {
 }
 
 struct Entry {
-    rt: tokio::runtime::Handle,
     source: RtspSource,
     always_on: bool,
     live: LiveStream,
@@ -28,12 +27,12 @@ struct Entry {
 }
 
 impl Entry {
-    fn start(&mut self) {
+    fn start(&mut self, rt: &tokio::runtime::Handle) {
         if self.task.as_ref().is_some_and(|t| !t.is_finished()) {
             return;
         }
         let (src, live, health) = (self.source.clone(), self.live.clone(), self.health.clone());
-        self.task = Some(self.rt.spawn(rtsp::run(src, live, health)));
+        self.task = Some(rt.spawn(rtsp::run(src, live, health)));
     }
 
     fn stop(&mut self) {
@@ -87,12 +86,16 @@ impl Manager {
         m
     }
 
+    /// The runtime the pulls run on.
+    pub fn runtime(&self) -> &tokio::runtime::Handle {
+        &self.rt
+    }
+
     /// Adds or reconfigures a stream. A changed source restarts a running pull.
     pub fn upsert(&self, camera: &str, kind: StreamKind, source: RtspSource, always_on: bool) {
         let mut map = self.entries.lock().expect("manager lock");
         let key = (camera.to_owned(), kind);
         let e = map.entry(key).or_insert_with(|| Entry {
-            rt: self.rt.clone(),
             source: source.clone(),
             always_on,
             live: LiveStream::default(),
@@ -109,7 +112,7 @@ impl Manager {
             e.stop();
         }
         if always_on || e.live.viewers() > 0 {
-            e.start();
+            e.start(&self.rt);
         }
     }
 
@@ -150,7 +153,7 @@ impl Manager {
         let e = map.get_mut(&(camera.to_owned(), kind))?;
         let sub = if patient { e.live.subscribe_patient() } else { e.live.subscribe() };
         e.last_watched = Instant::now();
-        e.start();
+        e.start(&self.rt);
         Some(sub)
     }
 

@@ -119,7 +119,7 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
         while let Ok(j) = rx.try_recv() {
             jobs.push(j);
         }
-        // Write (and sync, where asked) every file of the interval in one blocking task.
+        // Write (and sync, where asked) every file of this commit in one blocking task.
         let io: Vec<(Arc<File>, Vec<bytes::Bytes>, bool)> =
             jobs.iter_mut().map(|j| (j.file.clone(), std::mem::take(&mut j.data), j.sync)).collect();
         let io_results = tokio::task::spawn_blocking(move || {

@@ -330,20 +330,21 @@ impl SegmentWriter {
         let mut data = Vec::with_capacity(frames.len());
         let mut idx = seg.index.clone();
         let (mut duration, mut bytes, mut count) = (seg.duration_90k, seg.bytes, seg.frames);
-        let mut newest = None;
+        let mut newest_at = 0;
         for (f, d) in &frames {
-            newest = guessed.map(|g| Provisional {
-                at: idx.len(),
-                duration_90k: g,
-                size: f.data.len() as u32,
-                is_key: f.is_key,
-            });
+            newest_at = idx.len();
             data.push(f.data.clone());
             index::push(&mut idx, *d, f.data.len() as u32, f.is_key);
             duration += *d as u64;
             bytes += f.data.len() as u64;
             count += 1;
         }
+        let newest = guessed.zip(frames.last()).map(|(g, (f, _))| Provisional {
+            at: newest_at,
+            duration_90k: g,
+            size: f.data.len() as u32,
+            is_key: f.is_key,
+        });
         let sync = duration - seg.synced_90k >= self.cfg.sync_90k;
         let progress = Progress {
             end_ms: seg.start_ms + (duration / 90) as i64,
