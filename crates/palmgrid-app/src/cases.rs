@@ -626,7 +626,7 @@ impl App {
             return Err(AppError::Validation("the video range must be in the past".into()));
         }
         let rec = self.recorder.as_ref().ok_or_else(|| AppError::Unavailable("this node does not record".into()))?;
-        let rows = self.store.recordings_between(&cam.id, "main", from, to).await?;
+        let rows = rec.tails.recordings_between(&self.store, &cam.id, "main", from, to).await?;
         let dir = rec.cfg.dir.clone();
         let (sha, bytes) =
             tokio::task::spawn_blocking(move || -> std::result::Result<Option<(String, u64)>, String> {

@@ -141,7 +141,7 @@ impl App {
             return Err(AppError::Validation("end must be after start, at most 6 hours later".into()));
         }
         let rec = self.recorder.as_ref().ok_or_else(|| AppError::Unavailable("this node does not record".into()))?;
-        let rows = self.store.recordings_between(&row.id, "main", from_ms, to_ms).await?;
+        let rows = rec.tails.recordings_between(&self.store, &row.id, "main", from_ms, to_ms).await?;
         let dir = rec.cfg.dir.clone();
         let mp4 = tokio::task::spawn_blocking(move || RangeMp4::build(&rows, &dir, from_ms, to_ms))
             .await
@@ -160,8 +160,12 @@ impl App {
         if to_ms <= from_ms || to_ms - from_ms > 31 * 86_400_000 {
             return Err(AppError::Validation("end must be after start, at most 31 days later".into()));
         }
+        let spans = match &self.recorder {
+            Some(rec) => rec.tails.recording_spans(&self.store, &row.id, from_ms, to_ms).await?,
+            None => self.store.recording_spans(&row.id, from_ms, to_ms).await?,
+        };
         let mut out: Vec<Span> = Vec::new();
-        for r in self.store.recording_spans(&row.id, from_ms, to_ms).await? {
+        for r in spans {
             match out.last_mut() {
                 Some(last) if r.start_ms - last.end_ms <= 1_000 => last.end_ms = last.end_ms.max(r.end_ms),
                 _ => out.push(Span { start_ms: r.start_ms, end_ms: r.end_ms }),

@@ -1,7 +1,9 @@
 //! Group commit: the writers of all cameras hand their batches to one committer, which
-//! writes (and, when a batch asks, syncs) every file of a commit in one blocking task and
-//! then records all their index rows in one database statement. The order per batch stays
-//! "bytes written, then row", so a row never describes bytes the file does not hold.
+//! writes (and, when a batch asks, syncs) every file of a commit, and their sidecars, in
+//! one blocking task and then records the index rows of the batches that carry one (the
+//! syncs and the closes) in one database statement. The order per batch stays "bytes
+//! written, then index", so neither a sidecar nor a row describes bytes the file does not
+//! hold.
 //!
 //! A commit takes what is queued when it starts: the batches of paced cameras, which all
 //! flush on the same tick, go together, and batches that arrive during a commit go in the
@@ -44,16 +46,35 @@ impl Progress {
     }
 }
 
-pub(crate) struct Job {
+/// Index entries to write to a segment's sidecar after its samples: `bytes` at offset `at`
+/// (where the entries that changed start), the sidecar then holding `len` bytes.
+#[derive(Debug)]
+pub struct SidecarWrite {
+    pub file: Arc<File>,
+    pub at: u64,
+    pub bytes: Vec<u8>,
+    /// Cut the sidecar to `at + bytes.len()` (a corrected entry came out shorter).
+    pub truncate: bool,
+}
+
+/// One writer's batch.
+#[derive(Debug)]
+pub struct Batch {
     pub id: i64,
     pub file: Arc<File>,
-    /// Samples to append before syncing (none when only the row changes), written with
-    /// one `writev` straight from the frames' buffers.
+    /// Samples to append (none when only the row changes), written with one `writev`
+    /// straight from the frames' buffers.
     pub data: Vec<bytes::Bytes>,
+    pub sidecar: Option<SidecarWrite>,
     /// Sync the file after writing (the progress then counts every byte as synced).
     pub sync: bool,
-    pub progress: Progress,
-    pub done: oneshot::Sender<Result<(), String>>,
+    /// The row to commit once the bytes are written, if any.
+    pub progress: Option<Progress>,
+}
+
+struct Job {
+    batch: Batch,
+    done: oneshot::Sender<Result<(), String>>,
 }
 
 /// Handle to the committer task. Cheap to clone.
@@ -75,19 +96,12 @@ impl Committer {
         Committer { tx }
     }
 
-    /// Appends `data` to `file`, syncs it if `sync`, then records `progress` for recording
-    /// `id`; returns once the row is committed.
-    pub async fn commit(
-        &self,
-        id: i64,
-        file: Arc<File>,
-        data: Vec<bytes::Bytes>,
-        sync: bool,
-        progress: Progress,
-    ) -> Result<(), RecorderError> {
+    /// Appends the batch's data to its file, writes its sidecar entries, syncs the file if
+    /// asked, then records its progress (if any); returns once all that is done.
+    pub async fn commit(&self, batch: Batch) -> Result<(), RecorderError> {
         let (done, rx) = oneshot::channel();
         self.tx
-            .send(Job { id, file, data, sync, progress, done })
+            .send(Job { batch, done })
             .map_err(|_| RecorderError::Io(std::io::Error::other("recorder committer stopped")))?;
         rx.await
             .map_err(|_| RecorderError::Io(std::io::Error::other("recorder committer stopped")))?
@@ -96,7 +110,7 @@ impl Committer {
 }
 
 /// Appends every buffer, in order, with as few `writev` calls as the kernel allows.
-fn write_all_vectored(file: &File, data: &[bytes::Bytes]) -> std::io::Result<()> {
+pub(crate) fn write_all_vectored(file: &File, data: &[bytes::Bytes]) -> std::io::Result<()> {
     use std::io::IoSlice;
     let mut slices: Vec<IoSlice<'_>> = data.iter().filter(|b| !b.is_empty()).map(|b| IoSlice::new(b)).collect();
     let mut bufs = &mut slices[..];
@@ -111,6 +125,24 @@ fn write_all_vectored(file: &File, data: &[bytes::Bytes]) -> std::io::Result<()>
     Ok(())
 }
 
+/// One batch's file work: samples appended, then the sidecar entries, then the sync.
+pub(crate) fn write_batch(
+    file: &File,
+    data: &[bytes::Bytes],
+    sidecar: Option<&SidecarWrite>,
+    sync: bool,
+) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    write_all_vectored(file, data)?;
+    if let Some(s) = sidecar {
+        s.file.write_all_at(&s.bytes, s.at)?;
+        if s.truncate {
+            s.file.set_len(s.at + s.bytes.len() as u64)?;
+        }
+    }
+    if sync { file.sync_data() } else { Ok(()) }
+}
+
 async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
     while let Some(first) = rx.recv().await {
         // Let the other writers woken in this turn of the runtime hand in their batches.
@@ -120,14 +152,13 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
             jobs.push(j);
         }
         // Write (and sync, where asked) every file of this commit in one blocking task.
-        let io: Vec<(Arc<File>, Vec<bytes::Bytes>, bool)> =
-            jobs.iter_mut().map(|j| (j.file.clone(), std::mem::take(&mut j.data), j.sync)).collect();
+        let io: Vec<_> = jobs
+            .iter_mut()
+            .map(|j| (j.batch.file.clone(), std::mem::take(&mut j.batch.data), j.batch.sidecar.take(), j.batch.sync))
+            .collect();
         let io_results = tokio::task::spawn_blocking(move || {
             io.into_iter()
-                .map(|(file, data, sync)| -> std::io::Result<()> {
-                    write_all_vectored(&file, &data)?;
-                    if sync { file.sync_data() } else { Ok(()) }
-                })
+                .map(|(file, data, sidecar, sync)| write_batch(&file, &data, sidecar.as_ref(), sync))
                 .map(|r| r.map_err(|e| e.to_string()))
                 .collect::<Vec<_>>()
         })
@@ -136,6 +167,9 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
         let mut ok = Vec::new();
         for (j, r) in jobs.into_iter().zip(io_results.into_iter().map(Some).chain(std::iter::repeat(None))) {
             match r {
+                Some(Ok(())) if j.batch.progress.is_none() => {
+                    let _ = j.done.send(Ok(()));
+                }
                 Some(Ok(())) => ok.push(j),
                 Some(Err(e)) => {
                     let _ = j.done.send(Err(e));
@@ -148,12 +182,15 @@ async fn run(store: Store, mut rx: mpsc::UnboundedReceiver<Job>) {
         if ok.is_empty() {
             continue;
         }
-        let updates: Vec<(i64, RecordingProgress<'_>)> = ok.iter().map(|j| (j.id, j.progress.as_row())).collect();
+        let updates: Vec<(i64, RecordingProgress<'_>)> =
+            ok.iter().filter_map(|j| Some((j.batch.id, j.batch.progress.as_ref()?.as_row()))).collect();
         let result = store.update_recordings(&updates).await;
         drop(updates);
         for j in ok {
             let r = match &result {
-                Ok(missing) if missing.contains(&j.id) => Err(format!("recording {} no longer exists", j.id)),
+                Ok(missing) if missing.contains(&j.batch.id) => {
+                    Err(format!("recording {} no longer exists", j.batch.id))
+                }
                 Ok(_) => Ok(()),
                 Err(e) => Err(e.to_string()),
             };

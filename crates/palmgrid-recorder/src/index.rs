@@ -62,6 +62,24 @@ pub fn decode(index: &[u8]) -> Result<Vec<IndexedSample>, IndexError> {
     Ok(out)
 }
 
+/// Decodes the longest whole prefix of an index that may end in a partial entry (a
+/// sidecar, see [`crate::sidecar_path`]): the samples and how many bytes they take.
+pub fn decode_prefix(index: &[u8]) -> (Vec<IndexedSample>, usize) {
+    let mut out = Vec::with_capacity(index.len() / 4);
+    let (mut pos, mut t, mut offset) = (0usize, 0u64, 0u64);
+    while pos < index.len() {
+        let mut next = pos;
+        let Ok(duration) = get_varint(index, &mut next).map(u32::try_from) else { break };
+        let Ok(packed) = get_varint(index, &mut next) else { break };
+        let (Ok(duration), Ok(size)) = (duration, u32::try_from(packed >> 1)) else { break };
+        out.push(IndexedSample { start_90k: t, duration_90k: duration, offset, size, is_key: packed & 1 == 1 });
+        t += duration as u64;
+        offset += size as u64;
+        pos = next;
+    }
+    (out, pos)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +122,22 @@ mod tests {
         put_varint(&mut big, 2);
         assert_eq!(decode(&big), Err(IndexError(0)));
         assert_eq!(decode(&[]).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn a_prefix_stops_before_the_first_partial_or_bad_entry() {
+        let mut idx = Vec::new();
+        push(&mut idx, 3600, 40_000, true);
+        let one = idx.len();
+        push(&mut idx, 3600, 900, false);
+        let whole = decode(&idx).unwrap();
+        assert_eq!(decode_prefix(&idx), (whole.clone(), idx.len()));
+        for cut in one..idx.len() {
+            assert_eq!(decode_prefix(&idx[..cut]), (whole[..1].to_vec(), one), "cut at {cut}");
+        }
+        let mut bad = idx.clone();
+        put_varint(&mut bad, 1 << 33);
+        put_varint(&mut bad, 2);
+        assert_eq!(decode_prefix(&bad), (whole, idx.len()));
     }
 }

@@ -2,8 +2,10 @@
 //! about a minute holding the samples as received, and a row per segment in the database
 //! with the sample index. Nothing is decoded or re-encoded.
 //!
-//! - [`writer`]: the per-stream writer, crash-safe (sync, then index);
-//! - [`recover`]: what a restart does first: finish deletions, trim open segments;
+//! - [`writer`]: the per-stream writer, crash-safe (bytes, then index);
+//! - [`tail`]: what the writers wrote since their rows were last committed;
+//! - [`recover`]: what a restart does first: finish deletions, complete open segments
+//!   from their sidecars and trim them;
 //! - [`retention`]: deletion by age and per-camera quota, oldest first;
 //! - [`mp4`]: an MP4 for any range, built from the index, readable by byte ranges.
 
@@ -11,6 +13,7 @@ pub mod commit;
 pub mod index;
 pub mod mp4;
 pub mod retention;
+pub mod tail;
 pub mod writer;
 
 use bytes::Bytes;
@@ -23,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 pub use mp4::RangeMp4;
+pub use tail::Tails;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecorderError {
@@ -51,7 +55,8 @@ pub struct Config {
     /// or one batch.
     pub flush_90k: u64,
     /// A segment file is synced to disk once this much video (10 s) was written since its
-    /// last sync, and when it closes, so a power loss costs at most this much more. Syncing
+    /// last sync, and when it closes, so a power loss costs at most this much more; only
+    /// then is its row committed (the sidecar holds the index in between). Syncing
     /// at every flush made the writeback a sixth of the recorder's CPU (issue 3).
     pub sync_90k: u64,
 }
@@ -79,6 +84,14 @@ pub fn segment_path(dir: &Path, camera: &str, id: i64) -> Result<PathBuf, Record
         return Err(RecorderError::BadCameraId(camera.to_owned()));
     }
     Ok(dir.join(camera).join(format!("{id:012}.seg")))
+}
+
+/// The sidecar of an open recording (`DIR/CAMERA/ID.idx`): its sample index as written so
+/// far, kept beside the file while the row is committed only every `sync_90k`, so that
+/// after `kill -9` recovery finds what the last batch indexed. Removed when the segment
+/// closes.
+pub fn sidecar_path(dir: &Path, camera: &str, id: i64) -> Result<PathBuf, RecorderError> {
+    Ok(segment_path(dir, camera, id)?.with_extension("idx"))
 }
 
 pub fn params_row(p: &StreamParams) -> VideoParamsRow {
@@ -122,6 +135,9 @@ pub struct Recovery {
     pub trimmed_files: usize,
     /// Segments whose file held less than the index (index cut back to the file).
     pub trimmed_index: usize,
+    /// Open segments whose index was completed from their sidecar (written after the
+    /// row's last commit).
+    pub from_sidecar: usize,
     /// Segments with nothing playable, removed.
     pub removed: usize,
     /// Files of deleted recordings unlinked.
@@ -146,13 +162,28 @@ pub async fn recover_in_boot(store: &Store, dir: &Path, boot: &str) -> Result<Re
             Err(e) => return Err(e.into()),
         };
         let same_boot = !boot.is_empty() && row.boot_id == boot;
-        let trusted = if same_boot { row.bytes } else { row.synced_bytes.clamp(0, row.bytes) } as u64;
-        let mut progress = (row.end_ms, row.duration_90k, row.frames, row.bytes, row.sample_index.clone());
-        let keep_bytes = if size.min(trusted) < row.bytes as u64 {
+        // In the boot that wrote it, the sidecar holds the index as of the last batch (the
+        // kernel kept the unsynced pages of a killed process); under another boot only
+        // what the row says was synced is trusted.
+        let sidecar = if same_boot { read_sidecar(dir, &row.camera_id, row.id, row.frames) } else { None };
+        let (index_bytes, indexed_bytes) = match &sidecar {
+            Some((idx, bytes)) => (idx.clone(), *bytes),
+            None => (row.sample_index.clone(), row.bytes),
+        };
+        rep.from_sidecar += sidecar.is_some() as usize;
+        let trusted = if same_boot { indexed_bytes } else { row.synced_bytes.clamp(0, row.bytes) } as u64;
+        let mut progress = (row.end_ms, row.duration_90k, row.frames, row.bytes, index_bytes.clone());
+        if let Some((_, bytes)) = &sidecar {
+            let samples = index::decode(&index_bytes).unwrap_or_default();
+            let dur: u64 = samples.iter().map(|s| s.duration_90k as u64).sum();
+            progress =
+                (row.start_ms + (dur / 90) as i64, dur as i64, samples.len() as i64, *bytes, index_bytes.clone());
+        }
+        let keep_bytes = if size.min(trusted) < indexed_bytes as u64 {
             // The file lost indexed bytes (a power loss), or holds bytes it may have lost
             // unnoticed (not synced before a reboot): keep the samples that are whole.
             let limit = size.min(trusted);
-            let samples = index::decode(&row.sample_index).unwrap_or_default();
+            let samples = index::decode(&index_bytes).unwrap_or_default();
             let keep: Vec<_> = samples.iter().take_while(|s| s.offset + s.size as u64 <= limit).copied().collect();
             let mut idx = Vec::new();
             for s in &keep {
@@ -164,7 +195,7 @@ pub async fn recover_in_boot(store: &Store, dir: &Path, boot: &str) -> Result<Re
             rep.trimmed_index += 1;
             bytes
         } else {
-            row.bytes as u64
+            indexed_bytes as u64
         };
         if size > keep_bytes {
             // The unindexed tail of a crash (or an untrusted one): cut off.
@@ -196,7 +227,50 @@ pub async fn recover_in_boot(store: &Store, dir: &Path, boot: &str) -> Result<Re
         rep.closed += 1;
     }
     rep.garbage = collect_garbage(store, dir).await?;
+    remove_sidecars(dir)?;
     Ok(rep)
+}
+
+/// The index in a recording's sidecar (re-encoded up to its last whole entry) and the bytes
+/// it covers, if it covers at least the `committed_frames` its row has; `None` when there is
+/// no usable sidecar (then the row is all there is).
+fn read_sidecar(dir: &Path, camera: &str, id: i64, committed_frames: i64) -> Option<(Vec<u8>, i64)> {
+    let raw = std::fs::read(sidecar_path(dir, camera, id).ok()?).ok()?;
+    let (samples, used) = index::decode_prefix(&raw);
+    if (samples.len() as i64) < committed_frames.max(1) {
+        return None;
+    }
+    let bytes = samples.iter().map(|s| s.size as i64).sum();
+    Some((raw[..used].to_vec(), bytes))
+}
+
+/// Removes every sidecar under `dir`: after recovery no segment is open.
+fn remove_sidecars(dir: &Path) -> std::io::Result<()> {
+    let cameras = match std::fs::read_dir(dir) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for camera in cameras {
+        let camera = camera?;
+        if !camera.file_type()?.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(camera.path())? {
+            let path = f?.path();
+            if path.extension().is_some_and(|e| e == "idx") {
+                remove_if_exists(&path)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn remove_if_exists(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
 }
 
 /// Unlinks the files of deleted recordings, then forgets them.
@@ -204,11 +278,8 @@ pub async fn collect_garbage(store: &Store, dir: &Path) -> Result<usize, Recorde
     let garbage = store.recording_garbage().await?;
     let mut done = Vec::with_capacity(garbage.len());
     for (id, camera) in &garbage {
-        match std::fs::remove_file(segment_path(dir, camera, *id)?) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e.into()),
-        }
+        remove_if_exists(&segment_path(dir, camera, *id)?)?;
+        remove_if_exists(&sidecar_path(dir, camera, *id)?)?;
         done.push(*id);
     }
     store.clear_recording_garbage(&done).await?;
@@ -227,6 +298,8 @@ pub struct Recorder {
     pub clock: Arc<dyn Clock>,
     pub cfg: Arc<Config>,
     committer: commit::Committer,
+    /// What the writers wrote since their rows were committed; readers lay it over the rows.
+    pub tails: Tails,
     tasks: Arc<Mutex<HashMap<String, Task>>>,
     rt: tokio::runtime::Handle,
 }
@@ -246,7 +319,7 @@ impl Recorder {
     /// Records on runtime `rt` (the media thread, beside the pulls it records).
     pub fn new_on(store: Store, clock: Arc<dyn Clock>, cfg: Config, rt: tokio::runtime::Handle) -> Recorder {
         let committer = commit::Committer::spawn_on(store.clone(), &rt);
-        Recorder { store, clock, cfg: Arc::new(cfg), committer, tasks: Arc::default(), rt }
+        Recorder { store, clock, cfg: Arc::new(cfg), committer, tails: Tails::default(), tasks: Arc::default(), rt }
     }
 
     /// Whether a camera is being recorded.
@@ -264,6 +337,7 @@ impl Recorder {
         let w = writer::SegmentWriter::new(
             self.store.clone(),
             self.committer.clone(),
+            self.tails.clone(),
             self.clock.clone(),
             self.cfg.clone(),
             camera.to_owned(),

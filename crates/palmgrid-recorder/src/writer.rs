@@ -3,22 +3,24 @@
 //! A segment file holds the samples back to back (AVCC, as they came from the camera);
 //! everything else (times, sizes, keyframes, decoder configuration) is in its database
 //! row. Writes are batched: the frames of a GOP (or of at most `flush_90k`, for cameras
-//! with long GOPs) are appended and only then is the row updated. A row therefore never
-//! describes bytes the file does not hold, and after `kill -9` the index and the files
-//! agree up to the last flush. The file is synced every `sync_90k` of video and on close;
-//! the row says how much was synced, for recovery after a power loss.
+//! with long GOPs) are appended and only then are their index entries written, to the
+//! segment's sidecar ([`crate::sidecar_path`]). An index therefore never describes bytes
+//! the file does not hold, and after `kill -9` index and file agree up to the last flush.
+//! The file is synced every `sync_90k` of video and on close, and only then is the row
+//! committed, saying how much was synced (for recovery after a power loss). Between
+//! commits, readers on this node see the segment through [`Tails`].
 //!
 //! When frames come in batches (a paced pull reads a second of video at once), the end
 //! of a batch is flushed too, newest frame included: its duration is not known until the
 //! next frame comes, so it is written with the previous frame's duration and corrected
 //! then ([`Provisional`]). A frame therefore waits at most one batch for its flush.
 
-use crate::commit::{Committer, Progress};
-use crate::{Config, RecorderError, index, params_row, segment_path};
+use crate::commit::{Batch, Committer, Progress, SidecarWrite};
+use crate::{Config, RecorderError, Tails, index, params_row, segment_path, sidecar_path};
 use palmgrid_domain::clock::Clock;
 use palmgrid_media::frame::{Frame, StreamParams};
 use palmgrid_media::hub::{Event, Subscription};
-use palmgrid_store::Store;
+use palmgrid_store::{RecordingRow, Store, VideoParamsRow};
 use std::fs::File;
 use std::sync::Arc;
 
@@ -30,6 +32,12 @@ const DEFAULT_DURATION_90K: u32 = 3_600;
 struct OpenSegment {
     id: i64,
     file: Arc<File>,
+    sidecar: Arc<File>,
+    /// Bytes of `index` written to the sidecar, and where the entries start that changed
+    /// since (a corrected provisional entry).
+    sidecar_len: usize,
+    sidecar_from: usize,
+    params: VideoParamsRow,
     start_ms: i64,
     duration_90k: u64,
     frames: i64,
@@ -66,6 +74,26 @@ impl OpenSegment {
             synced_bytes: self.synced_bytes as i64,
         }
     }
+
+    /// The row this segment would have if committed now (what readers are shown).
+    fn tail(&self, camera: &str, stream: &str, open: bool) -> RecordingRow {
+        let p = self.progress(open);
+        RecordingRow {
+            id: self.id,
+            camera_id: camera.to_owned(),
+            stream: stream.to_owned(),
+            start_ms: self.start_ms,
+            end_ms: p.end_ms,
+            duration_90k: p.duration_90k,
+            frames: p.frames,
+            bytes: p.bytes,
+            params: self.params.clone(),
+            sample_index: p.sample_index,
+            open,
+            synced_bytes: p.synced_bytes,
+            boot_id: crate::boot_id().to_owned(),
+        }
+    }
 }
 
 /// A continuous run of frames: segments of one run follow each other without gaps, their
@@ -85,12 +113,16 @@ struct Pending {
 pub struct SegmentWriter {
     store: Store,
     committer: Committer,
+    tails: Tails,
     clock: Arc<dyn Clock>,
     cfg: Arc<Config>,
     camera: String,
     stream: &'static str,
     params: Option<Arc<StreamParams>>,
     seg: Option<OpenSegment>,
+    /// The segment closed last: its tail is shown until the next flush, so that a reader
+    /// who read its row just before the close committed does not miss its end.
+    retired: Option<i64>,
     run: Option<Run>,
     pending: Pending,
     last: Option<Frame>,
@@ -103,6 +135,7 @@ impl SegmentWriter {
     pub fn new(
         store: Store,
         committer: Committer,
+        tails: Tails,
         clock: Arc<dyn Clock>,
         cfg: Arc<Config>,
         camera: String,
@@ -111,12 +144,14 @@ impl SegmentWriter {
         SegmentWriter {
             store,
             committer,
+            tails,
             clock,
             cfg,
             camera,
             stream,
             params: None,
             seg: None,
+            retired: None,
             run: None,
             pending: Pending::default(),
             last: None,
@@ -164,6 +199,14 @@ impl SegmentWriter {
         }
         let r = self.end_run().await;
         self.recover_from(r).await;
+        self.retire();
+    }
+
+    /// Stops showing the segment closed last (its row is committed).
+    fn retire(&mut self) {
+        if let Some(id) = self.retired.take() {
+            self.tails.retire(id);
+        }
     }
 
     /// Handles the result of one step: on an error, the open segment is closed as it was
@@ -189,7 +232,10 @@ impl SegmentWriter {
                 }
                 _ => false,
             };
-            if !closed {
+            self.tails.retire(seg.id);
+            if closed {
+                self.remove_sidecar(seg.id).await;
+            } else {
                 tracing::warn!(camera = %self.camera, recording = seg.id, "could not close the failed segment; the next start will");
             }
         }
@@ -252,19 +298,25 @@ impl SegmentWriter {
         let start_ms = run.anchor_ms + (run.elapsed_90k / 90) as i64;
         let id = self.store.insert_recording(&self.camera, self.stream, start_ms, &params_row(&params)).await?;
         let path = segment_path(&self.cfg.dir, &self.camera, id)?;
-        let file = tokio::task::spawn_blocking(move || -> std::io::Result<File> {
+        let side_path = sidecar_path(&self.cfg.dir, &self.camera, id)?;
+        let (file, sidecar) = tokio::task::spawn_blocking(move || -> std::io::Result<(File, File)> {
             let dir = path.parent().expect("segment path has a parent");
             std::fs::create_dir_all(dir)?;
             let f = File::options().write(true).create_new(true).open(&path)?;
-            // Make the new directory entry durable too.
+            let side = File::options().write(true).create_new(true).open(&side_path)?;
+            // Make the new directory entries durable too.
             File::open(dir)?.sync_all()?;
-            Ok(f)
+            Ok((f, side))
         })
         .await
         .map_err(|e| RecorderError::Io(std::io::Error::other(e)))??;
         self.seg = Some(OpenSegment {
             id,
             file: Arc::new(file),
+            sidecar: Arc::new(sidecar),
+            sidecar_len: 0,
+            sidecar_from: 0,
+            params: params_row(&params),
             start_ms,
             duration_90k: 0,
             frames: 0,
@@ -298,6 +350,7 @@ impl SegmentWriter {
             return;
         }
         seg.index.truncate(p.at);
+        seg.sidecar_from = seg.sidecar_from.min(p.at);
         index::push(&mut seg.index, duration_90k, p.size, p.is_key);
         seg.duration_90k = seg.duration_90k - p.duration_90k as u64 + duration_90k as u64;
         if let Some(run) = &mut self.run {
@@ -305,8 +358,8 @@ impl SegmentWriter {
         }
     }
 
-    /// Appends the pending frames (every one has its duration), syncs if due, then
-    /// updates the row (through the group committer).
+    /// Appends the pending frames (every one has its duration) and their index entries,
+    /// syncs if due and then commits the row (through the group committer).
     async fn flush(&mut self) -> Result<(), RecorderError> {
         self.flush_with(false).await
     }
@@ -346,22 +399,33 @@ impl SegmentWriter {
             is_key: f.is_key,
         });
         let sync = duration - seg.synced_90k >= self.cfg.sync_90k;
-        let progress = Progress {
+        let sidecar = SidecarWrite {
+            file: seg.sidecar.clone(),
+            at: seg.sidecar_from as u64,
+            bytes: idx[seg.sidecar_from..].to_vec(),
+            truncate: idx.len() < seg.sidecar_len,
+        };
+        let progress = sync.then(|| Progress {
             end_ms: seg.start_ms + (duration / 90) as i64,
             duration_90k: duration as i64,
             frames: count,
             bytes: bytes as i64,
-            sample_index: idx,
+            sample_index: idx.clone(),
             open: true,
-            synced_bytes: if sync { bytes } else { seg.synced_bytes } as i64,
-        };
-        self.committer.commit(seg.id, seg.file.clone(), data, sync, progress.clone()).await?;
+            synced_bytes: bytes as i64,
+        });
+        let batch = Batch { id: seg.id, file: seg.file.clone(), data, sidecar: Some(sidecar), sync, progress };
+        self.committer.commit(batch).await?;
         let seg = self.seg.as_mut().expect("open segment");
-        (seg.duration_90k, seg.bytes, seg.frames, seg.index) = (duration, bytes, count, progress.sample_index);
+        (seg.duration_90k, seg.bytes, seg.frames) = (duration, bytes, count);
+        (seg.sidecar_len, seg.sidecar_from) = (idx.len(), idx.len());
+        seg.index = idx;
         seg.provisional = newest;
         if sync {
             (seg.synced_bytes, seg.synced_90k) = (bytes, duration);
         }
+        self.tails.publish(seg.tail(&self.camera, self.stream, true));
+        self.retire();
         if let Some(run) = &mut self.run {
             run.elapsed_90k += frames.iter().map(|(_, d)| *d as u64).sum::<u64>();
         }
@@ -372,9 +436,33 @@ impl SegmentWriter {
         if let Some(mut seg) = self.seg.take() {
             seg.synced_bytes = seg.bytes;
             let progress = seg.progress(false);
-            self.committer.commit(seg.id, seg.file, Vec::new(), true, progress).await?;
+            let tail = seg.tail(&self.camera, self.stream, false);
+            let batch = Batch {
+                id: seg.id,
+                file: seg.file,
+                data: Vec::new(),
+                sidecar: None,
+                sync: true,
+                progress: Some(progress),
+            };
+            self.committer.commit(batch).await?;
+            // The row is whole now; its tail stays shown until the next flush.
+            self.tails.publish(tail);
+            self.retire();
+            self.retired = Some(seg.id);
+            self.remove_sidecar(seg.id).await;
         }
         Ok(())
+    }
+
+    /// Removes a closed segment's sidecar: its row holds the index now. A failure only
+    /// leaves a file that recovery removes.
+    async fn remove_sidecar(&self, id: i64) {
+        let Ok(path) = sidecar_path(&self.cfg.dir, &self.camera, id) else { return };
+        let r = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
+        if !matches!(r, Ok(Ok(()))) {
+            tracing::warn!(camera = %self.camera, recording = id, "could not remove a closed segment's sidecar");
+        }
     }
 
     /// Ends the current run: the last frame gets the previous frame's duration, everything

@@ -6,7 +6,7 @@ use mp4_atom::{Any, Decode, Moov};
 use palmgrid_domain::clock::{Clock, ManualClock};
 use palmgrid_recorder::retention::{DAY_MS, Policy, sweep};
 use palmgrid_recorder::writer::SegmentWriter;
-use palmgrid_recorder::{Config, RangeMp4, index, recover, segment_path};
+use palmgrid_recorder::{Config, RangeMp4, Tails, index, recover, segment_path, sidecar_path};
 use palmgrid_simcam::encode::{EncodedClip, StreamSpec, encode_clip};
 use palmgrid_simcam::scene::{Scene, SceneKind};
 use palmgrid_store::{Store, both_backends};
@@ -31,20 +31,42 @@ struct Rig {
     clock: ManualClock,
     dir: tempfile::TempDir,
     cfg: Arc<Config>,
+    tails: Tails,
 }
 
 impl Rig {
     fn new(store: Store) -> Rig {
         let dir = tempfile::tempdir().unwrap();
         let cfg = Arc::new(Config::new(dir.path().to_path_buf()));
-        Rig { store, clock: ManualClock::new(T0), dir, cfg }
+        Rig { store, clock: ManualClock::new(T0), dir, cfg, tails: Tails::default() }
     }
 
     fn writer(&self) -> SegmentWriter {
         let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
         // No gathering window: the tests feed minutes of video as fast as they can.
         let committer = palmgrid_recorder::commit::Committer::spawn(self.store.clone());
-        SegmentWriter::new(self.store.clone(), committer, clock, self.cfg.clone(), CAM.into(), "main")
+        SegmentWriter::new(
+            self.store.clone(),
+            committer,
+            self.tails.clone(),
+            clock,
+            self.cfg.clone(),
+            CAM.into(),
+            "main",
+        )
+    }
+
+    /// The recordings as readers on this node see them: the rows with the open tails.
+    async fn rows(&self) -> Vec<palmgrid_store::RecordingRow> {
+        self.tails.recordings_between(&self.store, CAM, "main", 0, i64::MAX).await.unwrap()
+    }
+
+    /// What a recording's sidecar holds (as recovery would read it).
+    fn sidecar(&self, id: i64) -> Vec<index::IndexedSample> {
+        let raw = std::fs::read(sidecar_path(self.dir.path(), CAM, id).unwrap()).unwrap();
+        let (samples, used) = index::decode_prefix(&raw);
+        assert_eq!(used, raw.len(), "the sidecar holds whole entries only");
+        samples
     }
 
     /// Feeds `seconds` of looped clip (pts from `base`), returns the frames fed.
@@ -62,20 +84,27 @@ impl Rig {
         fed
     }
 
-    /// Every row has its file, of exactly the indexed length, and no file lacks a row.
+    /// Every recording (as readers see it) has its file, of exactly the indexed length, an
+    /// open one its sidecar, agreeing with its index; no file lacks a recording.
     async fn assert_index_matches_files(&self) {
         let rows = self.store.camera_recordings(CAM).await.unwrap();
+        let seen = self.rows().await;
         let mut files: Vec<_> = match std::fs::read_dir(self.dir.path().join(CAM)) {
             Ok(d) => d.map(|e| e.unwrap().path()).collect(),
             Err(_) => vec![],
         };
         files.sort();
         let mut expected: Vec<_> = rows.iter().map(|r| segment_path(self.dir.path(), CAM, r.id).unwrap()).collect();
+        expected.extend(rows.iter().filter(|r| r.open).map(|r| sidecar_path(self.dir.path(), CAM, r.id).unwrap()));
         expected.sort();
-        assert_eq!(files, expected, "files on disk are exactly the indexed recordings");
+        assert_eq!(files, expected, "files on disk are exactly the recordings and the open ones' sidecars");
         for r in &rows {
+            let bytes = seen.iter().find(|s| s.id == r.id).map_or(r.bytes, |s| s.bytes);
             let len = std::fs::metadata(segment_path(self.dir.path(), CAM, r.id).unwrap()).unwrap().len();
-            assert_eq!(len as i64, r.bytes, "recording {} file length", r.id);
+            assert_eq!(len as i64, bytes, "recording {} file length", r.id);
+        }
+        for r in seen.iter().filter(|r| r.open) {
+            assert_eq!(self.sidecar(r.id), index::decode(&r.sample_index).unwrap(), "recording {} sidecar", r.id);
         }
     }
 }
@@ -205,6 +234,9 @@ both_backends!(after_a_crash_everything_flushed_stays_and_agrees_with_the_files,
     drop(w);
     let open = rig.store.open_recordings().await.unwrap();
     assert_eq!(open.len(), 1);
+    let last_fed_ms = T0 + fed.last().unwrap().pts_90k / 90;
+    // The row was committed at the last sync, seconds ago: the sidecar has the rest.
+    assert!(last_fed_ms - open[0].end_ms > 4_000, "the row lags by {} ms", last_fed_ms - open[0].end_ms);
     let path = segment_path(rig.dir.path(), CAM, open[0].id).unwrap();
     {
         use std::io::Write;
@@ -212,12 +244,12 @@ both_backends!(after_a_crash_everything_flushed_stays_and_agrees_with_the_files,
         f.write_all(&[0xAB; 5000]).unwrap();
     }
     let rep = recover(&rig.store, rig.dir.path()).await.unwrap();
-    assert_eq!((rep.closed, rep.trimmed_files, rep.removed), (1, 1, 0));
+    assert_eq!((rep.closed, rep.trimmed_files, rep.removed, rep.from_sidecar), (1, 1, 0, 1));
+    rig.tails.retire(open[0].id);
     rig.assert_index_matches_files().await;
     // Everything up to the last flushed keyframe is playable: at most one GOP (2 s) lost.
     let rows = rig.store.recordings_between(CAM, "main", 0, i64::MAX).await.unwrap();
     let end = rows.last().unwrap().end_ms;
-    let last_fed_ms = T0 + fed.last().unwrap().pts_90k / 90;
     assert!(last_fed_ms - end <= 2_000, "lost {} ms", last_fed_ms - end);
     let mp4 = RangeMp4::build(&rows, rig.dir.path(), T0, end).unwrap().unwrap();
     assert_eq!(mp4.end_ms - mp4.start_ms, end - T0);
@@ -235,13 +267,18 @@ both_backends!(files_are_synced_every_ten_seconds_and_a_reboot_keeps_only_that, 
     let mut w = rig.writer();
     let fed = rig.feed(&mut w, 76, 0).await;
     // The first segment closed at 60 s: synced whole. The open one (16 s) was synced once,
-    // at 10 s, and written and indexed since.
-    let rows = rig.store.recordings_between(CAM, "main", 0, i64::MAX).await.unwrap();
+    // at 10 s, and written and indexed since; its row was committed at that sync.
+    let rows = rig.rows().await;
     assert_eq!(rows.len(), 2);
     assert!(!rows[0].open && rows[0].synced_bytes == rows[0].bytes, "a closed segment is synced");
     let open = &rows[1];
     assert!(open.open && open.synced_bytes > 0 && open.synced_bytes < open.bytes, "{open:?}");
-    assert_eq!(open.boot_id, palmgrid_recorder::boot_id());
+    let committed = &rig.store.open_recordings().await.unwrap()[0];
+    assert_eq!(
+        (committed.id, committed.bytes, committed.synced_bytes),
+        (open.id, open.synced_bytes, open.synced_bytes)
+    );
+    assert_eq!(committed.boot_id, palmgrid_recorder::boot_id());
     let synced_ms = {
         let samples = index::decode(&open.sample_index).unwrap();
         let whole: Vec<_> =
@@ -255,7 +292,12 @@ both_backends!(files_are_synced_every_ten_seconds_and_a_reboot_keeps_only_that, 
     // synced, even though this file (page cache intact here) holds more.
     drop(w);
     let rep = palmgrid_recorder::recover_in_boot(&rig.store, rig.dir.path(), "a-later-boot").await.unwrap();
-    assert_eq!((rep.closed, rep.trimmed_index, rep.trimmed_files, rep.removed), (1, 1, 1, 0));
+    assert_eq!(
+        (rep.closed, rep.from_sidecar, rep.trimmed_files, rep.removed),
+        (1, 0, 1, 0),
+        "the sidecar is not trusted"
+    );
+    rig.tails.retire(open.id);
     rig.assert_index_matches_files().await;
     let rows = rig.store.recordings_between(CAM, "main", 0, i64::MAX).await.unwrap();
     let last = rows.last().unwrap();
@@ -369,14 +411,14 @@ both_backends!(the_end_of_a_batch_is_indexed_with_a_provisional_duration_correct
         w.on_frame(f.clone()).await.unwrap();
     }
     w.end_batch().await.unwrap();
-    let open = rig.store.open_recordings().await.unwrap();
-    assert_eq!(open[0].frames, 0, "a batch of 0.2 s waits");
+    assert!(rig.rows().await.is_empty(), "a batch of 0.2 s waits");
+    assert!(rig.sidecar(rig.store.open_recordings().await.unwrap()[0].id).is_empty());
     // Then 0.6 s more: everything is flushed, the newest frame with its predecessor's duration.
     for f in &frames[5..20] {
         w.on_frame(f.clone()).await.unwrap();
     }
     w.end_batch().await.unwrap();
-    let rows = rig.store.recordings_between(CAM, "main", 0, i64::MAX).await.unwrap();
+    let rows = rig.rows().await;
     let samples = indexed(&rows);
     assert_eq!(samples.len(), 20, "the newest frame is indexed before its successor came");
     assert_eq!(samples[19].duration_90k, 3_600);
@@ -388,17 +430,52 @@ both_backends!(the_end_of_a_batch_is_indexed_with_a_provisional_duration_correct
         w.on_frame(f.clone()).await.unwrap();
     }
     w.end_batch().await.unwrap();
-    let rows = rig.store.recordings_between(CAM, "main", 0, i64::MAX).await.unwrap();
+    let rows = rig.rows().await;
     let samples = indexed(&rows);
     assert_eq!(samples.len(), 39);
     assert_eq!(samples[19].duration_90k, 7_200, "corrected: frame 20 never came");
+    assert_eq!(rig.sidecar(rows[0].id), samples, "the sidecar is corrected too");
     assert_eq!(samples[20].start_90k, (frames[21].pts_90k - frames[0].pts_90k) as u64);
     assert_eq!(rows[0].duration_90k, 40 * 3_600, "the run's time follows the camera's clock");
     rig.assert_index_matches_files().await;
     // A run that ends keeps the last guess, as before.
     w.end_run().await.unwrap();
-    let rows = rig.store.recordings_between(CAM, "main", 0, i64::MAX).await.unwrap();
+    let rows = rig.rows().await;
     assert!(!rows[0].open);
     assert_eq!(indexed(&rows)[38].duration_90k, 3_600);
     rig.assert_index_matches_files().await;
+});
+
+// A corrected entry can take fewer bytes than the guess (a long gap guessed, a normal
+// interval found): the sidecar is rewritten from that entry on, so recovery reads the
+// index as the writer has it, byte for byte.
+both_backends!(a_corrected_entry_of_another_length_is_rewritten_in_the_sidecar, |s: Store| async move {
+    let rig = Rig::new(s);
+    let mut w = rig.writer();
+    let c = clip();
+    w.on_params(Arc::new(c.params.clone())).await.unwrap();
+    // 20 frames, then one 20,000 ticks later (a three-byte varint): flushed with that guess.
+    let mut frames: Vec<_> = c.looped(0, 0).take(40).collect();
+    for f in &mut frames[20..] {
+        f.pts_90k += 20_000 - 3_600;
+    }
+    for f in &frames[..21] {
+        w.on_frame(f.clone()).await.unwrap();
+    }
+    w.end_batch().await.unwrap();
+    let id = rig.rows().await[0].id;
+    assert_eq!(rig.sidecar(id)[20].duration_90k, 20_000);
+    // The next frame comes 3,600 ticks later (two bytes): one byte shorter.
+    for f in &frames[21..40] {
+        w.on_frame(f.clone()).await.unwrap();
+    }
+    w.end_batch().await.unwrap();
+    let rows = rig.rows().await;
+    let samples = index::decode(&rows[0].sample_index).unwrap();
+    assert_eq!((samples.len(), samples[20].duration_90k), (40, 3_600));
+    let raw = std::fs::read(sidecar_path(rig.dir.path(), CAM, id).unwrap()).unwrap();
+    assert_eq!(raw, rows[0].sample_index, "the sidecar is the index, byte for byte");
+    rig.assert_index_matches_files().await;
+    w.end_run().await.unwrap();
+    assert!(!sidecar_path(rig.dir.path(), CAM, id).unwrap().exists(), "a closed segment has no sidecar");
 });

@@ -1,8 +1,9 @@
 //! The recording index: one row per segment file, with its sample index.
 //!
-//! The recorder keeps a row in step with its file: it writes the bytes first and the row
-//! after, so a row never describes bytes the file does not hold. It syncs the file less
-//! often; `synced_bytes` and `boot_id` say how much of it survives a power loss. Retention deletes
+//! The recorder commits a row when it syncs the file (every 10 s of video and on close),
+//! after the bytes, so a row never describes bytes the file does not hold; in between, the
+//! open segment's index is in a sidecar file (see `palmgrid-recorder`). `synced_bytes` and
+//! `boot_id` say how much of the file survives a power loss. Retention deletes
 //! rows into `recording_garbage` in the same transaction, and the files are unlinked
 //! afterwards (again after a crash, from what the garbage table remembers).
 
@@ -112,7 +113,7 @@ impl Store {
     pub async fn update_recordings(&self, updates: &[(i64, RecordingProgress<'_>)]) -> Result<Vec<i64>> {
         // One statement per chunk, not one per row: each statement is a round trip to the
         // database (for SQLite, a hand-off to its worker thread), and the recorder commits
-        // every camera's progress every second. It returns only a count (rows would be
+        // every syncing camera's progress every 10 s. It returns only a count (rows would be
         // handed back one by one); which ids were missing is asked only if any were.
         const ROWS_PER_STATEMENT: usize = 500;
         let mut missing = Vec::new();
