@@ -296,7 +296,10 @@ impl SegmentWriter {
         };
         let run = self.run.get_or_insert(Run { anchor_ms: arrived, elapsed_90k: 0 });
         let start_ms = run.anchor_ms + (run.elapsed_90k / 90) as i64;
-        let id = self.store.insert_recording(&self.camera, self.stream, start_ms, &params_row(&params)).await?;
+        let id = self
+            .store
+            .insert_recording(&self.camera, self.stream, start_ms, &params_row(&params), crate::boot_id())
+            .await?;
         let path = segment_path(&self.cfg.dir, &self.camera, id)?;
         let side_path = sidecar_path(&self.cfg.dir, &self.camera, id)?;
         let (file, sidecar) = tokio::task::spawn_blocking(move || -> std::io::Result<(File, File)> {

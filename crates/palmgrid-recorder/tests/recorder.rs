@@ -225,10 +225,11 @@ both_backends!(a_range_mp4_lasts_the_range_and_points_at_the_right_bytes, |store
     assert!(RangeMp4::build(&none, rig.dir.path(), T0 + 500_000, T0 + 600_000).unwrap().is_none());
 });
 
-both_backends!(after_a_crash_everything_flushed_stays_and_agrees_with_the_files, |store: Store| async move {
+/// Records `seconds`, then "kill -9"s the writer and recovers: at most 2 s may be lost.
+async fn crash_and_recover(store: Store, seconds: i64) {
     let rig = Rig::new(store);
     let mut w = rig.writer();
-    let fed = rig.feed(&mut w, 76, 0).await;
+    let fed = rig.feed(&mut w, seconds, 0).await;
     // "kill -9": the writer vanishes with frames pending, and the file holds bytes the index
     // never heard of (written, not yet indexed).
     drop(w);
@@ -237,6 +238,7 @@ both_backends!(after_a_crash_everything_flushed_stays_and_agrees_with_the_files,
     let last_fed_ms = T0 + fed.last().unwrap().pts_90k / 90;
     // The row was committed at the last sync, seconds ago: the sidecar has the rest.
     assert!(last_fed_ms - open[0].end_ms > 4_000, "the row lags by {} ms", last_fed_ms - open[0].end_ms);
+    assert_eq!(open[0].boot_id, palmgrid_recorder::boot_id(), "even a row never committed since");
     let path = segment_path(rig.dir.path(), CAM, open[0].id).unwrap();
     {
         use std::io::Write;
@@ -260,6 +262,16 @@ both_backends!(after_a_crash_everything_flushed_stays_and_agrees_with_the_files,
     w.end_run().await.unwrap();
     assert_eq!(rig.store.recordings_between(CAM, "main", T0 + 100_000, i64::MAX).await.unwrap().len(), 1);
     rig.assert_index_matches_files().await;
+}
+
+// The open segment was synced (and its row committed) once, at 10 s, and written since.
+both_backends!(after_a_crash_everything_flushed_stays_and_agrees_with_the_files, |store: Store| async move {
+    crash_and_recover(store, 76).await;
+});
+
+// The open segment was never synced: its row is as inserted, the sidecar is all there is.
+both_backends!(a_crash_before_a_segment_s_first_sync_keeps_what_its_sidecar_says, |store: Store| async move {
+    crash_and_recover(store, 68).await;
 });
 
 both_backends!(files_are_synced_every_ten_seconds_and_a_reboot_keeps_only_that, |store: Store| async move {

@@ -74,17 +74,18 @@ const COLUMNS: &str = "id, camera_id, stream, start_ms, end_ms, duration_90k, fr
 const SPAN_COLUMNS: &str = "id, camera_id, start_ms, end_ms, bytes, open";
 
 impl Store {
-    /// Creates an empty, open recording and returns its id.
+    /// Creates an empty, open recording, written in kernel boot `boot_id`, and returns its id.
     pub async fn insert_recording(
         &self,
         camera_id: &str,
         stream: &str,
         start_ms: i64,
         params: &VideoParamsRow,
+        boot_id: &str,
     ) -> Result<i64> {
         let sql = "INSERT INTO recordings (camera_id, stream, start_ms, end_ms, duration_90k, frames, bytes, codec, \
-                   rfc6381, width, height, sps, pps, hvcc, sample_index, open) \
-                   VALUES ($1, $2, $3, $3, 0, 0, 0, $4, $5, $6, $7, $8, $9, $10, $11, TRUE) RETURNING id";
+                   rfc6381, width, height, sps, pps, hvcc, sample_index, open, boot_id) \
+                   VALUES ($1, $2, $3, $3, 0, 0, 0, $4, $5, $6, $7, $8, $9, $10, $11, TRUE, $12) RETURNING id";
         let id: i64 = on_pool!(self, |p| sqlx::query_scalar(sql)
             .bind(camera_id)
             .bind(stream)
@@ -97,6 +98,7 @@ impl Store {
             .bind(&params.pps)
             .bind(&params.hvcc)
             .bind(&[] as &[u8])
+            .bind(boot_id)
             .fetch_one(p)
             .await?);
         Ok(id)

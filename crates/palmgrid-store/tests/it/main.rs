@@ -222,10 +222,12 @@ both_backends!(recordings_index_and_garbage, |s: Store| async move {
         pps: vec![0x68, 3],
         hvcc: None,
     };
-    let a = s.insert_recording("c1", "main", 1_000, &params).await.unwrap();
-    let b = s.insert_recording("c1", "main", 61_000, &params).await.unwrap();
-    let other = s.insert_recording("c2", "main", 1_000, &params).await.unwrap();
+    let a = s.insert_recording("c1", "main", 1_000, &params, "boot-1").await.unwrap();
+    let b = s.insert_recording("c1", "main", 61_000, &params, "boot-1").await.unwrap();
+    let other = s.insert_recording("c2", "main", 1_000, &params, "").await.unwrap();
     assert!(a < b, "ids grow");
+    let boots: Vec<String> = s.open_recordings().await.unwrap().into_iter().map(|r| r.boot_id).collect();
+    assert_eq!(boots, ["boot-1", "boot-1", ""], "a new row says which boot writes it");
     // Empty (open, no frames) rows are not playable yet.
     assert!(s.recordings_between("c1", "main", 0, 200_000).await.unwrap().is_empty());
     let index = vec![1u8, 2, 3, 4];
@@ -293,7 +295,7 @@ both_backends!(audit_appends_succeed_while_the_recorder_writes, |s: Store| async
         let s = s.clone();
         let params = params.clone();
         writers.push(tokio::spawn(async move {
-            let id = s.insert_recording(&format!("c{cam}"), "main", 0, &params).await.unwrap();
+            let id = s.insert_recording(&format!("c{cam}"), "main", 0, &params, "").await.unwrap();
             let index = vec![0u8; 6000];
             for i in 0..60i64 {
                 let p = palmgrid_store::RecordingProgress {
@@ -582,7 +584,7 @@ both_backends!(cases_write_in_one_transaction_with_optimistic_versions, |s: Stor
     };
     let mut ids = Vec::new();
     for start in [0, 60_000, 120_000] {
-        let id = s.insert_recording("cam", "main", start, &params).await.unwrap();
+        let id = s.insert_recording("cam", "main", start, &params, "").await.unwrap();
         let p = RecordingProgress {
             end_ms: start + 60_000,
             duration_90k: 1,
