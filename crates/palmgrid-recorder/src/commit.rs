@@ -7,8 +7,9 @@
 //!
 //! A commit takes what is queued when it starts: the batches of paced cameras, which all
 //! flush on the same tick, go together, and batches that arrive during a commit go in the
-//! next. There is no timer: 32 cameras cost one thread hand-off and one statement per tick
-//! instead of 64 of each, and one camera costs no wake-up beyond its own.
+//! next. There is no timer: 32 cameras cost one thread hand-off per tick instead of 32, and
+//! one statement for the few whose files were synced; one camera costs no wake-up beyond
+//! its own.
 
 use crate::RecorderError;
 use palmgrid_store::{RecordingProgress, Store};
@@ -110,7 +111,7 @@ impl Committer {
 }
 
 /// Appends every buffer, in order, with as few `writev` calls as the kernel allows.
-pub(crate) fn write_all_vectored(file: &File, data: &[bytes::Bytes]) -> std::io::Result<()> {
+fn write_all_vectored(file: &File, data: &[bytes::Bytes]) -> std::io::Result<()> {
     use std::io::IoSlice;
     let mut slices: Vec<IoSlice<'_>> = data.iter().filter(|b| !b.is_empty()).map(|b| IoSlice::new(b)).collect();
     let mut bufs = &mut slices[..];
@@ -126,12 +127,7 @@ pub(crate) fn write_all_vectored(file: &File, data: &[bytes::Bytes]) -> std::io:
 }
 
 /// One batch's file work: samples appended, then the sidecar entries, then the sync.
-pub(crate) fn write_batch(
-    file: &File,
-    data: &[bytes::Bytes],
-    sidecar: Option<&SidecarWrite>,
-    sync: bool,
-) -> std::io::Result<()> {
+fn write_batch(file: &File, data: &[bytes::Bytes], sidecar: Option<&SidecarWrite>, sync: bool) -> std::io::Result<()> {
     use std::os::unix::fs::FileExt;
     write_all_vectored(file, data)?;
     if let Some(s) = sidecar {

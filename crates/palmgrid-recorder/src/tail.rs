@@ -31,11 +31,6 @@ impl Tails {
         self.rows.lock().expect("tails lock").remove(&id);
     }
 
-    /// The published state of one segment.
-    pub fn get(&self, id: i64) -> Option<Arc<RecordingRow>> {
-        self.rows.lock().expect("tails lock").get(&id).cloned()
-    }
-
     fn of(&self, camera_id: &str) -> Vec<Arc<RecordingRow>> {
         self.rows.lock().expect("tails lock").values().filter(|r| r.camera_id == camera_id).cloned().collect()
     }

@@ -291,6 +291,13 @@ both_backends!(files_are_synced_every_ten_seconds_and_a_reboot_keeps_only_that, 
         (open.id, open.synced_bytes, open.synced_bytes)
     );
     assert_eq!(committed.boot_id, palmgrid_recorder::boot_id());
+    // A range after the row's committed end still finds the open segment, through its tail.
+    let late = open.end_ms - 1_000;
+    assert!(rig.store.recordings_between(CAM, "main", late, i64::MAX).await.unwrap().is_empty());
+    let seen = rig.tails.recordings_between(&rig.store, CAM, "main", late, i64::MAX).await.unwrap();
+    assert_eq!(seen.iter().map(|r| r.id).collect::<Vec<_>>(), [open.id]);
+    let spans = rig.tails.recording_spans(&rig.store, CAM, late, i64::MAX).await.unwrap();
+    assert_eq!(spans.iter().map(|s| (s.id, s.end_ms)).collect::<Vec<_>>(), [(open.id, open.end_ms)]);
     let synced_ms = {
         let samples = index::decode(&open.sample_index).unwrap();
         let whole: Vec<_> =
