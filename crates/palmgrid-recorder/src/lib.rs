@@ -227,21 +227,58 @@ pub async fn recover_in_boot(store: &Store, dir: &Path, boot: &str) -> Result<Re
         rep.closed += 1;
     }
     rep.garbage = collect_garbage(store, dir).await?;
-    remove_sidecars(dir)?;
+    if let Err(e) = remove_sidecars(dir) {
+        // Harmless: a sidecar is only read for its open row, none is open now, and
+        // recording ids are never reused.
+        tracing::warn!(error = %e, "could not remove every sidecar after recovery");
+    }
     Ok(rep)
 }
 
-/// The index in a recording's sidecar (re-encoded up to its last whole entry) and the bytes
-/// it covers, if it covers at least the `committed_frames` its row has; `None` when there is
-/// no usable sidecar (then the row is all there is).
+/// The index in a recording's sidecar and the bytes it covers, if it covers at least the
+/// `committed_frames` its row has; `None` when there is no usable sidecar (then the row is
+/// all there is). It ends at the last whole entry, and the entries past the row's are
+/// checked against the file: each sample must be whole length-prefixed NAL units, so a
+/// sidecar and file that do not line up (a torn rewrite) end the index there.
 fn read_sidecar(dir: &Path, camera: &str, id: i64, committed_frames: i64) -> Option<(Vec<u8>, i64)> {
+    use std::io::{Read, Seek};
     let raw = std::fs::read(sidecar_path(dir, camera, id).ok()?).ok()?;
-    let (samples, used) = index::decode_prefix(&raw);
-    if (samples.len() as i64) < committed_frames.max(1) {
+    let (mut samples, _) = index::decode_prefix(&raw);
+    let committed = usize::try_from(committed_frames).ok()?;
+    if samples.len() < committed.max(1) {
         return None;
     }
-    let bytes = samples.iter().map(|s| s.size as i64).sum();
-    Some((raw[..used].to_vec(), bytes))
+    if let Some(first) = samples.get(committed) {
+        let start = first.offset;
+        let mut file = std::fs::File::open(segment_path(dir, camera, id).ok()?).ok()?;
+        file.seek(std::io::SeekFrom::Start(start)).ok()?;
+        let mut tail = Vec::new();
+        file.read_to_end(&mut tail).ok()?;
+        let whole = samples[committed..]
+            .iter()
+            .take_while(|s| {
+                let at = (s.offset - start) as usize;
+                tail.get(at..at + s.size as usize).is_some_and(nal_units_are_whole)
+            })
+            .count();
+        samples.truncate(committed + whole);
+    }
+    let mut idx = Vec::new();
+    for s in &samples {
+        index::push(&mut idx, s.duration_90k, s.size, s.is_key);
+    }
+    Some((idx, samples.iter().map(|s| s.size as i64).sum()))
+}
+
+/// Whether `sample` is exactly a sequence of NAL units with 4-byte big-endian lengths, as
+/// the recorder stores them (AVCC / HVCC).
+fn nal_units_are_whole(sample: &[u8]) -> bool {
+    let mut at = 0usize;
+    while at < sample.len() {
+        let Some(len) = sample.get(at..at + 4) else { return false };
+        at += 4 + u32::from_be_bytes(len.try_into().expect("four bytes")) as usize;
+    }
+    at == sample.len()
 }
 
 /// Removes every sidecar under `dir`: after recovery no segment is open.
@@ -279,7 +316,9 @@ pub async fn collect_garbage(store: &Store, dir: &Path) -> Result<usize, Recorde
     let mut done = Vec::with_capacity(garbage.len());
     for (id, camera) in &garbage {
         remove_if_exists(&segment_path(dir, camera, *id)?)?;
-        remove_if_exists(&sidecar_path(dir, camera, *id)?)?;
+        if let Err(e) = remove_if_exists(&sidecar_path(dir, camera, *id)?) {
+            tracing::warn!(recording = id, error = %e, "could not remove a deleted recording's sidecar");
+        }
         done.push(*id);
     }
     store.clear_recording_garbage(&done).await?;

@@ -44,9 +44,9 @@ impl Tails {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<RecordingRow>, StoreError> {
-        let rows = store.recordings_between(camera_id, stream, from_ms, to_ms).await?;
         let tails: Vec<_> = self.of(camera_id).into_iter().filter(|t| t.stream == stream).collect();
-        Ok(lay_over(rows, &tails, from_ms, to_ms, |t| (*t).clone(), |r| (r.id, r.start_ms)))
+        let rows = store.recordings_between(camera_id, stream, from_ms, to_ms).await?;
+        Ok(lay_over(rows, &tails, from_ms, to_ms, |t| (*t).clone(), |r| (r.id, r.start_ms, r.bytes)))
     }
 
     /// [`Store::recording_spans`] with the open tails laid over it.
@@ -57,6 +57,7 @@ impl Tails {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<RecordingSpan>, StoreError> {
+        let tails = self.of(camera_id);
         let rows = store.recording_spans(camera_id, from_ms, to_ms).await?;
         let span = |t: &RecordingRow| RecordingSpan {
             id: t.id,
@@ -66,29 +67,96 @@ impl Tails {
             bytes: t.bytes,
             open: t.open,
         };
-        Ok(lay_over(rows, &self.of(camera_id), from_ms, to_ms, span, |r| (r.id, r.start_ms)))
+        Ok(lay_over(rows, &tails, from_ms, to_ms, span, |r| (r.id, r.start_ms, r.bytes)))
     }
 }
 
-/// Replaces the rows that have a tail by the tail, adds the tails the database does not
-/// show in the range yet (a new segment, or an old row whose committed end is before
-/// `from_ms`), and keeps the database's order (start, id).
+/// Replaces the rows that have a tail holding more bytes by the tail, adds the tails the
+/// database does not show in the range yet (a new segment, or an old row whose committed
+/// end is before `from_ms`), and keeps the database's order (start, id).
+///
+/// The tails were read before the rows: a segment that closes in between is then either
+/// still a tail or already a whole row, and of a row and a tail of the same segment the one
+/// with more bytes is the newer (a segment only grows while it is written).
 fn lay_over<T>(
     mut rows: Vec<T>,
     tails: &[Arc<RecordingRow>],
     from_ms: i64,
     to_ms: i64,
     convert: impl Fn(&RecordingRow) -> T,
-    key: impl Fn(&T) -> (i64, i64),
+    key: impl Fn(&T) -> (i64, i64, i64),
 ) -> Vec<T> {
     if tails.is_empty() {
         return rows;
     }
-    rows.retain(|r| !tails.iter().any(|t| t.id == key(r).0));
-    rows.extend(tails.iter().filter(|t| t.frames > 0 && t.end_ms > from_ms && t.start_ms < to_ms).map(|t| convert(t)));
+    let newer: Vec<&Arc<RecordingRow>> = tails
+        .iter()
+        .filter(|t| {
+            let row = rows.iter().map(&key).find(|(id, _, _)| *id == t.id);
+            row.is_none_or(|(_, _, bytes)| t.bytes > bytes)
+        })
+        .collect();
+    rows.retain(|r| !newer.iter().any(|t| t.id == key(r).0));
+    rows.extend(newer.iter().filter(|t| t.frames > 0 && t.end_ms > from_ms && t.start_ms < to_ms).map(|t| convert(t)));
     rows.sort_by_key(|r| {
-        let (id, start) = key(r);
+        let (id, start, _) = key(r);
         (start, id)
     });
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palmgrid_store::VideoParamsRow;
+
+    fn row(id: i64, start_ms: i64, end_ms: i64, bytes: i64) -> RecordingRow {
+        RecordingRow {
+            id,
+            camera_id: "c".into(),
+            stream: "main".into(),
+            start_ms,
+            end_ms,
+            duration_90k: (end_ms - start_ms) * 90,
+            frames: bytes / 10,
+            bytes,
+            params: VideoParamsRow {
+                codec: "h264".into(),
+                rfc6381: "avc1.4d401f".into(),
+                width: 640,
+                height: 360,
+                sps: vec![],
+                pps: vec![],
+                hvcc: None,
+            },
+            sample_index: vec![],
+            open: true,
+            synced_bytes: 0,
+            boot_id: String::new(),
+        }
+    }
+
+    fn ids(rows: &[RecordingRow]) -> Vec<(i64, i64)> {
+        rows.iter().map(|r| (r.id, r.bytes)).collect()
+    }
+
+    #[test]
+    fn the_newer_of_row_and_tail_wins_and_missing_tails_are_added_in_order() {
+        let over = |rows, tails: &[RecordingRow], from, to| {
+            let tails: Vec<_> = tails.iter().cloned().map(Arc::new).collect();
+            lay_over(rows, &tails, from, to, |t| t.clone(), |r| (r.id, r.start_ms, r.bytes))
+        };
+        // A tail ahead of its row replaces it; a row ahead of a stale tail (it closed between
+        // the two reads) stays.
+        let rows = vec![row(1, 0, 60_000, 500), row(2, 60_000, 70_000, 100)];
+        let tails = [row(1, 0, 50_000, 400), row(2, 60_000, 76_000, 160)];
+        assert_eq!(ids(&over(rows, &tails, 0, 100_000)), [(1, 500), (2, 160)]);
+        // A tail the range query could not find (its row ends before `from`, or has no
+        // frames yet) is added; one outside the range or without frames is not.
+        let rows = vec![row(1, 0, 60_000, 500)];
+        let tails = [row(3, 60_000, 76_000, 160), row(4, 76_000, 76_000, 0), row(2, -9_000, -1_000, 90)];
+        assert_eq!(ids(&over(rows, &tails, 0, 100_000)), [(1, 500), (3, 160)]);
+        let rows = vec![];
+        assert_eq!(ids(&over(rows, &tails, 70_000, 100_000)), [(3, 160)]);
+    }
 }

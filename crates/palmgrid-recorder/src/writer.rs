@@ -62,7 +62,8 @@ struct Provisional {
 }
 
 impl OpenSegment {
-    /// The row as this segment stands (what was last committed).
+    /// The row as this segment stands: what was last written and indexed (the sidecar), which
+    /// the database has as of the last sync.
     fn progress(&self, open: bool) -> Progress {
         Progress {
             end_ms: self.start_ms + (self.duration_90k / 90) as i64,
@@ -120,8 +121,8 @@ pub struct SegmentWriter {
     stream: &'static str,
     params: Option<Arc<StreamParams>>,
     seg: Option<OpenSegment>,
-    /// The segment closed last: its tail is shown until the next flush, so that a reader
-    /// who read its row just before the close committed does not miss its end.
+    /// The segment closed last: its tail is shown until the next flush (readers also prefer
+    /// whichever of row and tail holds more, see [`Tails`]).
     retired: Option<i64>,
     run: Option<Run>,
     pending: Pending,
@@ -218,21 +219,28 @@ impl SegmentWriter {
         self.pending = Pending::default();
         self.last = None;
         if let Some(mut seg) = self.seg.take() {
-            // The in-memory state is what the row last recorded: cut off anything a failed
-            // batch wrote beyond it, sync, and mark the segment closed, so that retention can
-            // delete it in time and index and file keep agreeing. If that fails the row stays
-            // open, for recovery at the next start.
+            // The in-memory state is what the last successful batch wrote and indexed: cut
+            // off anything a failed batch wrote beyond it, sync, and commit the row closed, so
+            // that retention can delete it in time and index and file keep agreeing. If that
+            // fails the row stays open, for recovery at the next start (with the sidecar),
+            // and readers keep seeing the segment through its tail until then.
             let file = seg.file.clone();
             let len = seg.bytes;
             let cut = tokio::task::spawn_blocking(move || file.set_len(len).and_then(|()| file.sync_data())).await;
-            let closed = match cut {
+            let (closed, gone) = match cut {
                 Ok(Ok(())) => {
                     seg.synced_bytes = seg.bytes;
-                    self.store.update_recording(seg.id, seg.progress(false).as_row()).await.is_ok()
+                    match self.store.update_recording(seg.id, seg.progress(false).as_row()).await {
+                        Ok(()) => (true, false),
+                        Err(palmgrid_store::StoreError::NotFound) => (false, true),
+                        Err(_) => (false, false),
+                    }
                 }
-                _ => false,
+                _ => (false, false),
             };
-            self.tails.retire(seg.id);
+            if closed || gone {
+                self.tails.retire(seg.id);
+            }
             if closed {
                 self.remove_sidecar(seg.id).await;
             } else {
@@ -344,8 +352,8 @@ impl SegmentWriter {
         Ok(())
     }
 
-    /// The provisional newest sample's duration is now known: correct the index (the row
-    /// follows at the next flush or close).
+    /// The provisional newest sample's duration is now known: correct the index (the
+    /// sidecar follows at the next flush, the row at the next sync or close).
     fn settle(&mut self, duration_90k: u32) {
         let Some(seg) = self.seg.as_mut() else { return };
         let Some(p) = seg.provisional.take() else { return };
@@ -401,7 +409,8 @@ impl SegmentWriter {
             size: f.data.len() as u32,
             is_key: f.is_key,
         });
-        let sync = duration - seg.synced_90k >= self.cfg.sync_90k;
+        // (A corrected guess can leave the duration below the last sync's.)
+        let sync = duration.saturating_sub(seg.synced_90k) >= self.cfg.sync_90k;
         let sidecar = SidecarWrite {
             file: seg.sidecar.clone(),
             at: seg.sidecar_from as u64,
@@ -436,25 +445,25 @@ impl SegmentWriter {
     }
 
     async fn close(&mut self) -> Result<(), RecorderError> {
-        if let Some(mut seg) = self.seg.take() {
-            seg.synced_bytes = seg.bytes;
-            let progress = seg.progress(false);
-            let tail = seg.tail(&self.camera, self.stream, false);
-            let batch = Batch {
-                id: seg.id,
-                file: seg.file,
-                data: Vec::new(),
-                sidecar: None,
-                sync: true,
-                progress: Some(progress),
-            };
-            self.committer.commit(batch).await?;
-            // The row is whole now; its tail stays shown until the next flush.
-            self.tails.publish(tail);
-            self.retire();
-            self.retired = Some(seg.id);
-            self.remove_sidecar(seg.id).await;
-        }
+        let Some(seg) = self.seg.as_ref() else { return Ok(()) };
+        let progress = Progress { synced_bytes: seg.bytes as i64, ..seg.progress(false) };
+        let batch = Batch {
+            id: seg.id,
+            file: seg.file.clone(),
+            data: Vec::new(),
+            sidecar: None,
+            sync: true,
+            progress: Some(progress),
+        };
+        // On failure the segment stays open here, for `recover_from` to close.
+        self.committer.commit(batch).await?;
+        let mut seg = self.seg.take().expect("open segment");
+        seg.synced_bytes = seg.bytes;
+        // The row is whole now; its tail stays shown until the next flush.
+        self.tails.publish(seg.tail(&self.camera, self.stream, false));
+        self.retire();
+        self.retired = Some(seg.id);
+        self.remove_sidecar(seg.id).await;
         Ok(())
     }
 

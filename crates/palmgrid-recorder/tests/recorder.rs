@@ -498,3 +498,32 @@ both_backends!(a_corrected_entry_of_another_length_is_rewritten_in_the_sidecar, 
     w.end_run().await.unwrap();
     assert!(!sidecar_path(rig.dir.path(), CAM, id).unwrap().exists(), "a closed segment has no sidecar");
 });
+
+// Recovery checks what only the sidecar says against the file: a sample must be whole
+// length-prefixed NAL units. A sidecar whose entries stop lining up with the file (one size
+// one byte too long, the next one byte short: same total) is used up to that sample only.
+both_backends!(recovery_uses_a_sidecar_only_as_far_as_it_lines_up_with_the_file, |store: Store| async move {
+    let rig = Rig::new(store);
+    let mut w = rig.writer();
+    rig.feed(&mut w, 8, 0).await;
+    drop(w);
+    let open = rig.store.open_recordings().await.unwrap();
+    assert_eq!(open[0].frames, 0, "never synced: the sidecar is all there is");
+    let id = open[0].id;
+    let mut samples = rig.sidecar(id);
+    assert!(samples.len() > 150, "{} samples", samples.len());
+    samples[150].size += 1;
+    samples[151].size -= 1;
+    let mut idx = Vec::new();
+    for s in &samples {
+        index::push(&mut idx, s.duration_90k, s.size, s.is_key);
+    }
+    std::fs::write(sidecar_path(rig.dir.path(), CAM, id).unwrap(), &idx).unwrap();
+    let rep = recover(&rig.store, rig.dir.path()).await.unwrap();
+    assert_eq!((rep.closed, rep.from_sidecar, rep.trimmed_files), (1, 1, 1));
+    rig.tails.retire(id);
+    let rows = rig.store.camera_recordings(CAM).await.unwrap();
+    let kept: i64 = samples[..150].iter().map(|s| s.size as i64).sum();
+    assert_eq!(rows[0].bytes, kept, "samples 0–149 kept, the rest cut");
+    rig.assert_index_matches_files().await;
+});
