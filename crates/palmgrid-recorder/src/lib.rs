@@ -166,36 +166,27 @@ pub async fn recover_in_boot(store: &Store, dir: &Path, boot: &str) -> Result<Re
         // kernel kept the unsynced pages of a killed process); under another boot only
         // what the row says was synced is trusted.
         let sidecar = if same_boot { read_sidecar(dir, &row.camera_id, row.id, row.frames) } else { None };
-        let (index_bytes, indexed_bytes) = match &sidecar {
-            Some((idx, bytes)) => (idx.clone(), *bytes),
-            None => (row.sample_index.clone(), row.bytes),
-        };
         rep.from_sidecar += sidecar.is_some() as usize;
-        let trusted = if same_boot { indexed_bytes } else { row.synced_bytes.clamp(0, row.bytes) } as u64;
-        let mut progress = (row.end_ms, row.duration_90k, row.frames, row.bytes, index_bytes.clone());
-        if let Some((_, bytes)) = &sidecar {
-            let samples = index::decode(&index_bytes).unwrap_or_default();
-            let dur: u64 = samples.iter().map(|s| s.duration_90k as u64).sum();
-            progress =
-                (row.start_ms + (dur / 90) as i64, dur as i64, samples.len() as i64, *bytes, index_bytes.clone());
-        }
-        let keep_bytes = if size.min(trusted) < indexed_bytes as u64 {
+        let mut progress = match &sidecar {
+            Some(samples) => progress_of(row.start_ms, samples),
+            None => (row.end_ms, row.duration_90k, row.frames, row.bytes, row.sample_index.clone()),
+        };
+        let indexed_bytes = progress.3 as u64;
+        let trusted = if same_boot { indexed_bytes } else { row.synced_bytes.clamp(0, row.bytes) as u64 };
+        let keep_bytes = if size.min(trusted) < indexed_bytes {
             // The file lost indexed bytes (a power loss), or holds bytes it may have lost
             // unnoticed (not synced before a reboot): keep the samples that are whole.
             let limit = size.min(trusted);
-            let samples = index::decode(&index_bytes).unwrap_or_default();
-            let keep: Vec<_> = samples.iter().take_while(|s| s.offset + s.size as u64 <= limit).copied().collect();
-            let mut idx = Vec::new();
-            for s in &keep {
-                index::push(&mut idx, s.duration_90k, s.size, s.is_key);
-            }
-            let dur: u64 = keep.iter().map(|s| s.duration_90k as u64).sum();
-            let bytes: u64 = keep.iter().map(|s| s.size as u64).sum();
-            progress = (row.start_ms + (dur / 90) as i64, dur as i64, keep.len() as i64, bytes as i64, idx);
+            let samples = match sidecar {
+                Some(samples) => samples,
+                None => index::decode(&row.sample_index).unwrap_or_default(),
+            };
+            let keep: Vec<_> = samples.into_iter().take_while(|s| s.offset + s.size as u64 <= limit).collect();
+            progress = progress_of(row.start_ms, &keep);
             rep.trimmed_index += 1;
-            bytes
+            progress.3 as u64
         } else {
-            indexed_bytes as u64
+            indexed_bytes
         };
         if size > keep_bytes {
             // The unindexed tail of a crash (or an untrusted one): cut off.
@@ -235,12 +226,12 @@ pub async fn recover_in_boot(store: &Store, dir: &Path, boot: &str) -> Result<Re
     Ok(rep)
 }
 
-/// The index in a recording's sidecar and the bytes it covers, if it covers at least the
-/// `committed_frames` its row has; `None` when there is no usable sidecar (then the row is
+/// The samples in a recording's sidecar, if they are at least the `committed_frames` its row
+/// has; `None` when there is no usable sidecar (then the row is
 /// all there is). It ends at the last whole entry, and the entries past the row's are
 /// checked against the file: each sample must be whole length-prefixed NAL units, so a
 /// sidecar and file that do not line up (a torn rewrite) end the index there.
-fn read_sidecar(dir: &Path, camera: &str, id: i64, committed_frames: i64) -> Option<(Vec<u8>, i64)> {
+fn read_sidecar(dir: &Path, camera: &str, id: i64, committed_frames: i64) -> Option<Vec<index::IndexedSample>> {
     use std::io::{Read, Seek};
     let raw = std::fs::read(sidecar_path(dir, camera, id).ok()?).ok()?;
     let (mut samples, _) = index::decode_prefix(&raw);
@@ -263,11 +254,18 @@ fn read_sidecar(dir: &Path, camera: &str, id: i64, committed_frames: i64) -> Opt
             .count();
         samples.truncate(committed + whole);
     }
+    Some(samples)
+}
+
+/// A recording's (end, duration, frames, bytes, encoded index) when it holds `samples`.
+fn progress_of(start_ms: i64, samples: &[index::IndexedSample]) -> (i64, i64, i64, i64, Vec<u8>) {
     let mut idx = Vec::new();
-    for s in &samples {
+    for s in samples {
         index::push(&mut idx, s.duration_90k, s.size, s.is_key);
     }
-    Some((idx, samples.iter().map(|s| s.size as i64).sum()))
+    let dur: u64 = samples.iter().map(|s| s.duration_90k as u64).sum();
+    let bytes: u64 = samples.iter().map(|s| s.size as u64).sum();
+    (start_ms + (dur / 90) as i64, dur as i64, samples.len() as i64, bytes as i64, idx)
 }
 
 /// Whether `sample` is exactly a sequence of NAL units with 4-byte big-endian lengths, as
